@@ -16,6 +16,11 @@ interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'cochleagram',
+    summary: "the audio models' cochleagram [211, 390] of a 2-s WAV file, as .npy",
+    load: async () => (await import('./commands/cochleagram.ts')).cochleagramCommand,
+  },
+  {
     name: 'generate',
     summary: 'generate a model metamer for one stage of a built-in model',
     load: async () => (await import('./commands/generate.ts')).generateCommand,
