@@ -1,0 +1,199 @@
+/**
+ * The page's handle on the engine worker: sends commands, and folds worker events into
+ * reactive state (Svelte 5 runes). Step records are batched and published at most
+ * ~10 times a second so the plot and table never redraw per step.
+ */
+import type { MetricSet, StepRecord, Verdict } from '../engine/types.ts';
+import type { ModelManifest } from '../models/manifest.ts';
+import type { BrowserBackend } from '../platform/backend-names.ts';
+import type { RunConfig } from '../engine/types.ts';
+import { StepRate } from '../app/rate.ts';
+import type { BackendFallback, NullMaxima, WorkerCommand, WorkerEvent } from './protocol.ts';
+
+export type RunStatus = 'starting' | 'ready' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+
+export interface Stimulus {
+  step: number;
+  shape: number[];
+  data: Float32Array;
+}
+
+const PUBLISH_MS = 100;
+
+export class EngineClient {
+  status = $state<RunStatus>('starting');
+  backend = $state<string | null>(null);
+  fallbacks = $state.raw<BackendFallback[]>([]);
+  /** Built-in models the worker can load (manifests only). */
+  models = $state.raw<ModelManifest[]>([]);
+  /** Manifest of the model of the current run. */
+  manifest = $state.raw<ModelManifest | null>(null);
+  reference = $state.raw<Stimulus | null>(null);
+  nullMax = $state.raw<NullMaxima | null>(null);
+  /** First and latest image of the optimisation (the noise start and the current metamer). */
+  firstSnapshot = $state.raw<Stimulus | null>(null);
+  snapshot = $state.raw<Stimulus | null>(null);
+  records = $state.raw<StepRecord[]>([]);
+  step = $state(0);
+  totalSteps = $state(0);
+  stepsPerSecond = $state(0);
+  metrics = $state.raw<{ step: number; stages: Record<string, MetricSet> } | null>(null);
+  verdict = $state.raw<Verdict | null>(null);
+  stage = $state<string | null>(null);
+  error = $state<string | null>(null);
+
+  private readonly worker: Worker;
+  private pending: StepRecord[] = [];
+  private pendingSnapshot: Stimulus | null = null;
+  private publishTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly rate = new StepRate();
+
+  constructor(backend?: BrowserBackend) {
+    this.worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' });
+    this.worker.addEventListener('message', (e: MessageEvent<WorkerEvent>) => this.receive(e.data));
+    this.worker.addEventListener('error', (e) => this.fail(e.message || 'the engine worker failed to load'));
+    this.send({ type: 'init', backend });
+  }
+
+  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0): void {
+    this.flush();
+    this.status = 'loading';
+    this.stage = stage;
+    this.error = null;
+    this.records = [];
+    this.pending = [];
+    this.step = 0;
+    this.metrics = null;
+    this.verdict = null;
+    this.firstSnapshot = null;
+    this.snapshot = null;
+    this.rate.reset();
+    this.stepsPerSecond = 0;
+    this.send({ type: 'start', modelId, stage, config, referenceIndex });
+  }
+
+  pause(): void {
+    if (this.status === 'running') this.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    if (this.status !== 'paused') return;
+    this.status = 'running';
+    this.rate.reset();
+    this.send({ type: 'resume' });
+  }
+
+  togglePause(): void {
+    if (this.status === 'running') this.pause();
+    else if (this.status === 'paused') this.resume();
+  }
+
+  stop(): void {
+    if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.send({ type: 'stop' });
+  }
+
+  dispose(): void {
+    this.worker.terminate();
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+  }
+
+  private send(cmd: WorkerCommand): void {
+    this.worker.postMessage(cmd);
+  }
+
+  private fail(message: string): void {
+    this.flush();
+    this.error = message;
+    this.status = 'error';
+  }
+
+  private receive(msg: WorkerEvent): void {
+    switch (msg.type) {
+      case 'ready':
+        this.backend = msg.backend;
+        this.fallbacks = msg.fallbacks;
+        this.status = 'ready';
+        return;
+      case 'models':
+        this.models = msg.manifests;
+        return;
+      case 'model':
+        this.manifest = msg.manifest;
+        this.reference = { step: 0, shape: msg.reference.shape, data: msg.reference.data };
+        this.nullMax = msg.nullMax;
+        this.totalSteps = msg.totalSteps;
+        return;
+      case 'verdict':
+        this.verdict = msg.verdict;
+        return;
+      case 'fatal':
+        this.fail(msg.message);
+        return;
+      case 'engine':
+        this.receiveEngine(msg.event);
+        return;
+    }
+  }
+
+  private receiveEngine(event: Extract<WorkerEvent, { type: 'engine' }>['event']): void {
+    switch (event.type) {
+      case 'started':
+        this.totalSteps = event.totalSteps;
+        this.step = event.step;
+        this.status = 'running';
+        this.rate.observe(performance.now(), event.step);
+        return;
+      case 'progress': {
+        this.pending.push(...event.records);
+        const last = event.records[event.records.length - 1];
+        if (last) this.rate.observe(performance.now(), last.step + 1);
+        this.schedulePublish();
+        return;
+      }
+      case 'snapshot': {
+        const stimulus = { step: event.step, shape: event.shape, data: event.data };
+        if (!this.firstSnapshot) this.firstSnapshot = stimulus;
+        this.pendingSnapshot = stimulus;
+        this.schedulePublish();
+        return;
+      }
+      case 'metrics':
+        this.metrics = { step: event.step, stages: event.stages };
+        return;
+      case 'paused':
+        this.flush();
+        this.step = event.step;
+        this.status = 'paused';
+        return;
+      case 'done':
+        this.flush();
+        this.step = event.step;
+        this.status = event.stopped ? 'stopped' : 'done';
+        return;
+      case 'error':
+        this.fail(`step ${event.step}: ${event.message}`);
+        return;
+    }
+  }
+
+  private schedulePublish(): void {
+    if (this.publishTimer) return;
+    this.publishTimer = setTimeout(() => this.flush(), PUBLISH_MS);
+  }
+
+  /** Publishes batched records and the latest snapshot to the reactive state. */
+  private flush(): void {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = null;
+    if (this.pending.length) {
+      this.records = this.records.concat(this.pending);
+      this.step = this.pending[this.pending.length - 1].step + 1;
+      this.pending = [];
+    }
+    if (this.pendingSnapshot) {
+      this.snapshot = this.pendingSnapshot;
+      this.pendingSnapshot = null;
+    }
+    this.stepsPerSecond = this.rate.perSecond();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The engine worker: a thin adapter from WorkerCommand messages to a MetamerRun and from
+ * its EngineEvents back to WorkerEvent messages. All tfjs work happens here, off the UI thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EngineEvent, MetricSet } from '../engine/types.ts';
+import { chooseBackend } from '../platform/tf-browser.ts';
+import { transferablesOf, type WorkerCommand, type WorkerEvent } from './protocol.ts';
+import { prepareRun, judge, listModels, type PreparedRun } from './engine-runtime.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(event: WorkerEvent): void {
+  scope.postMessage(event, transferablesOf(event));
+}
+
+function fatal(err: unknown): void {
+  post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
+}
+
+/** The one run this worker owns; pause/resume continue it, start replaces it. */
+let current: PreparedRun | null = null;
+let pauseRequested = false;
+let abort: AbortController | null = null;
+let running = false;
+/** Stop arrived while the model was still loading: end the run as soon as it exists. */
+let stopWhileLoading = false;
+let lastStep = 0;
+let lastMetrics: Record<string, MetricSet> | null = null;
+
+function forward(event: EngineEvent): void {
+  if ('step' in event) lastStep = event.step;
+  if (event.type === 'metrics') lastMetrics = event.stages;
+  post({ type: 'engine', event });
+}
+
+async function drive(prepared: PreparedRun): Promise<void> {
+  running = true;
+  abort = new AbortController();
+  try {
+    const outcome = await prepared.run.run({
+      onEvent: forward,
+      shouldPause: () => pauseRequested,
+      signal: abort.signal,
+      progressEvery: 1,
+    });
+    if (outcome === 'done' && lastMetrics && current === prepared) {
+      const verdict = await judge(prepared, lastMetrics);
+      if (verdict) post({ type: 'verdict', verdict });
+    }
+    if (outcome !== 'paused') release(prepared);
+  } catch (err) {
+    fatal(err);
+    release(prepared);
+  } finally {
+    running = false;
+  }
+}
+
+function release(prepared: PreparedRun): void {
+  prepared.run.dispose();
+  prepared.reference.dispose();
+  if (current === prepared) current = null;
+}
+
+/** A lost WebGPU device cannot recover inside this worker: say so instead of hanging. */
+function watchDeviceLoss(): void {
+  const backend = tf.backend() as unknown as { device?: GPUDevice };
+  backend.device?.lost.then((info) => {
+    fatal(`WebGPU device lost (${info.reason}): ${info.message || 'no message'}. Reload the page.`);
+  });
+}
+
+async function handle(cmd: WorkerCommand): Promise<void> {
+  switch (cmd.type) {
+    case 'init': {
+      const choice = await chooseBackend(cmd.backend);
+      if (choice.backend === 'webgpu') watchDeviceLoss();
+      post({ type: 'ready', backend: choice.backend, fallbacks: choice.fallbacks });
+      post({ type: 'models', manifests: await listModels() });
+      return;
+    }
+    case 'start': {
+      if (current) {
+        abort?.abort();
+        while (running) await new Promise((r) => setTimeout(r, 10));
+        if (current) release(current);
+      }
+      pauseRequested = false;
+      stopWhileLoading = false;
+      lastMetrics = null;
+      lastStep = 0;
+      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex);
+      current = prepared;
+      if (stopWhileLoading) {
+        release(prepared);
+        post({ type: 'engine', event: { type: 'done', step: 0, stopped: true } });
+        return;
+      }
+      // Copy: on the cpu backend data() returns the tensor's own storage, which a transfer would detach.
+      const referenceData = Float32Array.from(await prepared.reference.data());
+      post({
+        type: 'model',
+        manifest: prepared.manifest,
+        reference: { shape: prepared.reference.shape.slice(1), data: referenceData },
+        nullMax: prepared.nullMax,
+        totalSteps: prepared.config.passes * prepared.config.itersPerPass,
+      });
+      await drive(prepared);
+      return;
+    }
+    case 'pause':
+      pauseRequested = true;
+      return;
+    case 'resume':
+      if (!current || running) return;
+      pauseRequested = false;
+      await drive(current);
+      return;
+    case 'stop':
+      if (running) {
+        abort?.abort();
+      } else if (current) {
+        // Paused: nothing is looping, so finish the run here.
+        release(current);
+        post({ type: 'engine', event: { type: 'done', step: lastStep, stopped: true } });
+      } else {
+        stopWhileLoading = true;
+      }
+      return;
+  }
+}
+
+// One listener; commands are handled as they come (pause/stop must get through while a run awaits).
+scope.addEventListener('message', (e: MessageEvent<WorkerCommand>) => {
+  handle(e.data).catch(fatal);
+});

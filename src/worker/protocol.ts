@@ -1,0 +1,45 @@
+/**
+ * Messages between the page and the engine worker. Discriminated unions on `type`,
+ * so both sides switch exhaustively. Large buffers (reference, snapshots) are transferred.
+ */
+import type { EngineEvent, MetricName, RunConfig, Verdict } from '../engine/types.ts';
+import type { ModelManifest } from '../models/manifest.ts';
+import type { BrowserBackend } from '../platform/backend-names.ts';
+
+export interface BackendFallback {
+  backend: string;
+  reason: string;
+}
+
+export type WorkerCommand =
+  | { type: 'init'; backend?: BrowserBackend }
+  | { type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+/** Null-distribution maxima per stage and metric: the thresholds of the success test. */
+export type NullMaxima = Record<string, Partial<Record<MetricName, number>>>;
+
+export type WorkerEvent =
+  | { type: 'ready'; backend: string; fallbacks: BackendFallback[] }
+  /** The built-in models (manifests only, nothing built), sent once after 'ready'. */
+  | { type: 'models'; manifests: ModelManifest[] }
+  | {
+      type: 'model';
+      manifest: ModelManifest;
+      reference: { shape: number[]; data: Float32Array };
+      nullMax: NullMaxima | null;
+      totalSteps: number;
+    }
+  | { type: 'engine'; event: EngineEvent }
+  /** Success test at the generation stage, computed once the final metrics are known. */
+  | { type: 'verdict'; verdict: Verdict }
+  | { type: 'fatal'; message: string };
+
+/** Buffers worth transferring rather than copying. */
+export function transferablesOf(event: WorkerEvent): Transferable[] {
+  if (event.type === 'model') return [event.reference.data.buffer as ArrayBuffer];
+  if (event.type === 'engine' && event.event.type === 'snapshot') return [event.event.data.buffer as ArrayBuffer];
+  return [];
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { transferablesOf, type WorkerEvent } from '../../src/worker/protocol.ts';
+
+describe('transferablesOf', () => {
+  it('transfers snapshot and reference buffers instead of copying them', () => {
+    const data = new Float32Array(16);
+    const snapshot: WorkerEvent = { type: 'engine', event: { type: 'snapshot', step: 3, shape: [4, 4, 1], data } };
+    expect(transferablesOf(snapshot)).toEqual([data.buffer]);
+    // A real transfer detaches the sender's buffer: proves the list is what postMessage wants.
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(snapshot, transferablesOf(snapshot));
+    expect(data.byteLength).toBe(0);
+    port1.close();
+    port2.close();
+  });
+
+  it('transfers nothing for small events', () => {
+    expect(transferablesOf({ type: 'engine', event: { type: 'progress', records: [] } })).toEqual([]);
+    expect(transferablesOf({ type: 'ready', backend: 'wasm', fallbacks: [] })).toEqual([]);
+    expect(transferablesOf({ type: 'fatal', message: 'x' })).toEqual([]);
+  });
+});
