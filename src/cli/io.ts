@@ -14,10 +14,14 @@ export const processIo: CliIo = {
   errIsTty: Boolean(process.stderr.isTTY),
 };
 
-/** A progress line on stderr: redrawn in place on a terminal, throttled lines otherwise. */
+/**
+ * A progress line on stderr: redrawn in place on a terminal, throttled lines otherwise.
+ * The last state is always shown: a line skipped by the throttle is printed by done().
+ */
 export function progressReporter(io: CliIo, minIntervalMs = 1000): { update(line: string): void; done(line?: string): void } {
   let last = 0;
   let drawn = false;
+  let pending: string | null = null;
   return {
     update(line) {
       const now = Date.now();
@@ -26,13 +30,19 @@ export function progressReporter(io: CliIo, minIntervalMs = 1000): { update(line
         io.err(`\r\x1b[2K${line}`);
         drawn = true;
       } else {
-        if (now - last < minIntervalMs) return;
+        if (now - last < minIntervalMs) {
+          pending = line;
+          return;
+        }
         io.err(`${line}\n`);
+        pending = null;
       }
       last = now;
     },
     done(line) {
       if (drawn) io.err('\r\x1b[2K');
+      if (pending !== null) io.err(`${pending}\n`);
+      pending = null;
       if (line) io.err(`${line}\n`);
     },
   };

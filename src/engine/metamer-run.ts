@@ -80,6 +80,8 @@ export interface RunOptions {
   progressEvery?: number;
   /** Await a macrotask every N steps so messages get through (default 1; 0 = never). */
   yieldEvery?: number;
+  /** Stages the 'metrics' events cover (default: every stage of the model). */
+  measureStages?: readonly string[];
 }
 
 export type RunOutcome = 'done' | 'paused' | 'stopped' | 'error';
@@ -129,7 +131,10 @@ export class MetamerRun {
   readonly config: RunConfig;
   readonly totalSteps: number;
   private readonly shape: number[];
-  private readonly refActs: Record<string, tf.Tensor>;
+  /** Reference activations, computed per stage when first needed (the generation stage at once). */
+  private readonly refActs: Record<string, tf.Tensor> = {};
+  /** The reference input, kept so other stages' activations can be computed when first measured. */
+  private readonly reference: tf.Tensor;
   private readonly rng: Rng;
   private readonly schedule: LossSchedule | null;
   private x: tf.Tensor;
@@ -158,8 +163,13 @@ export class MetamerRun {
     const created: tf.Tensor[] = [];
     let schedule: LossSchedule | null = null;
     try {
-      this.refActs = tf.tidy(() => model.forward(reference, model.stages));
-      created.push(...Object.values(this.refActs));
+      // Only the generation stage is needed to optimise; the other stages are computed on the
+      // first measure() that asks for them (a deep model's first step then costs one shallow pass).
+      this.reference = reference.clone();
+      created.push(this.reference);
+      const genActs = tf.tidy(() => model.forward(reference, [config.stage]));
+      this.refActs[config.stage] = genActs[config.stage];
+      created.push(this.refActs[config.stage]);
       this.x = resume ? tf.tensor(resume.x, this.shape, 'float32') : initialNoise(model.inputSpec, config.seed);
       created.push(this.x);
       if (config.optimizer === 'adam') {
@@ -357,10 +367,25 @@ export class MetamerRun {
     return this.x.clone();
   }
 
-  /** Metrics at every model stage between the current iterate and the reference activations. */
-  async measure(): Promise<Record<string, MetricSet>> {
+  /** Reference activations of `stages`, computing the missing ones in one forward pass. */
+  private referenceActivations(stages: readonly string[]): Record<string, tf.Tensor> {
+    const missing = stages.filter((s) => !this.refActs[s]);
+    if (missing.length > 0) {
+      const acts = tf.tidy(() => this.model.forward(this.reference, missing));
+      for (const s of missing) this.refActs[s] = acts[s];
+    }
+    return this.refActs;
+  }
+
+  /**
+   * Metrics between the current iterate and the reference activations, at every model stage
+   * (default) or at the given ones (in model order).
+   */
+  async measure(only?: readonly string[]): Promise<Record<string, MetricSet>> {
     this.assertUsable();
-    const stages = this.model.stages;
+    const stages = only ? this.model.stages.filter((s) => only.includes(s)) : this.model.stages;
+    for (const s of only ?? []) if (!this.model.stages.includes(s)) throw unknownStageError(s, this.model.stages);
+    this.referenceActivations(stages);
     const acts = tf.tidy(() => this.model.forward(this.x, stages));
     try {
       const out: Record<string, MetricSet> = {};
@@ -406,7 +431,7 @@ export class MetamerRun {
       onEvent(await this.snapshotEvent());
     };
     const metrics = async () => {
-      onEvent({ type: 'metrics', step: this._step, stages: await this.measure() });
+      onEvent({ type: 'metrics', step: this._step, stages: await this.measure(opts.measureStages) });
     };
     const periodic = async () => {
       const s = this._step;
@@ -495,6 +520,7 @@ export class MetamerRun {
     this.m?.dispose();
     this.v?.dispose();
     for (const t of Object.values(this.refActs)) t.dispose();
+    this.reference.dispose();
     this.schedule?.dispose();
   }
 }
