@@ -22,7 +22,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
-          testTimeout: 600_000,
+          testTimeout: 900_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

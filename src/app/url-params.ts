@@ -15,6 +15,8 @@ export interface PageParams {
   seed?: number;
   referenceIndex: number;
   autostart: boolean;
+  /** `measure=stage`: live metrics only at the generation stage (faster on slow devices). */
+  measure: 'all' | 'stage';
 }
 
 function positiveInt(value: string | null): number | undefined {
@@ -36,6 +38,7 @@ export function parsePageParams(search: string): PageParams {
     seed: seed !== null && /^-?\d+$/.test(seed) ? Number(seed) : undefined,
     referenceIndex: positiveInt(q.get('ref')) ?? 0,
     autostart: q.get('autostart') === '1' || q.get('autostart') === 'true',
+    measure: q.get('measure') === 'stage' ? 'stage' : 'all',
   };
 }
 
@@ -66,5 +69,6 @@ export function toSearch(p: PageParams): string {
   if (p.seed !== undefined) q.set('seed', String(p.seed));
   if (p.referenceIndex) q.set('ref', String(p.referenceIndex));
   if (p.autostart) q.set('autostart', '1');
+  if (p.measure === 'stage') q.set('measure', 'stage');
   return '?' + q.toString();
 }

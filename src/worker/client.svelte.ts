@@ -8,7 +8,7 @@ import type { ModelManifest } from '../models/manifest.ts';
 import type { BrowserBackend } from '../platform/backend-names.ts';
 import type { RunConfig } from '../engine/types.ts';
 import { StepRate } from '../app/rate.ts';
-import type { BackendFallback, NullMaxima, WorkerCommand, WorkerEvent } from './protocol.ts';
+import type { BackendFallback, MeasureScope, NullMaxima, WorkerCommand, WorkerEvent } from './protocol.ts';
 
 export type RunStatus = 'starting' | 'ready' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -55,7 +55,7 @@ export class EngineClient {
     this.send({ type: 'init', backend });
   }
 
-  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0): void {
+  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0, measure: MeasureScope = 'all'): void {
     this.flush();
     this.status = 'loading';
     this.stage = stage;
@@ -69,7 +69,7 @@ export class EngineClient {
     this.snapshot = null;
     this.rate.reset();
     this.stepsPerSecond = 0;
-    this.send({ type: 'start', modelId, stage, config, referenceIndex });
+    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure });
   }
 
   pause(): void {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EngineEvent, MetricSet } from '../engine/types.ts';
 import { chooseBackend } from '../platform/tf-browser.ts';
-import { transferablesOf, type WorkerCommand, type WorkerEvent } from './protocol.ts';
+import { transferablesOf, type MeasureScope, type WorkerCommand, type WorkerEvent } from './protocol.ts';
 import { prepareRun, judge, listModels, type PreparedRun } from './engine-runtime.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -27,6 +27,8 @@ let running = false;
 let stopWhileLoading = false;
 let lastStep = 0;
 let lastMetrics: Record<string, MetricSet> | null = null;
+/** Stages the live metrics of the current run cover. */
+let measure: MeasureScope = 'all';
 
 function forward(event: EngineEvent): void {
   if ('step' in event) lastStep = event.step;
@@ -43,6 +45,7 @@ async function drive(prepared: PreparedRun): Promise<void> {
       shouldPause: () => pauseRequested,
       signal: abort.signal,
       progressEvery: 1,
+      measureStages: measure === 'stage' ? [prepared.config.stage] : undefined,
     });
     if (outcome === 'done' && lastMetrics && current === prepared) {
       const verdict = await judge(prepared, lastMetrics);
@@ -90,6 +93,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       stopWhileLoading = false;
       lastMetrics = null;
       lastStep = 0;
+      measure = cmd.measure ?? 'all';
       const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex);
       current = prepared;
       if (stopWhileLoading) {

@@ -11,9 +11,12 @@ export interface BackendFallback {
   reason: string;
 }
 
+/** Which stages the live metrics cover: every stage (default) or only the generation stage (faster). */
+export type MeasureScope = 'all' | 'stage';
+
 export type WorkerCommand =
   | { type: 'init'; backend?: BrowserBackend }
-  | { type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number }
+  | { type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number; measure?: MeasureScope }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
