@@ -6,7 +6,9 @@ describe('page URL parameters', () => {
   it('reads the test/sharing parameters', () => {
     const p = parsePageParams('?backend=webgpu&stage=S1&steps=6&seed=1&autostart=1');
     expect(p).toEqual({ model: 'hmax', backend: 'webgpu', stage: 'S1', steps: 6, passes: undefined, seed: 1,
-      referenceIndex: 0, autostart: true });
+      referenceIndex: 0, autostart: true, measure: 'all' });
+    expect(parsePageParams('?measure=stage').measure).toBe('stage');
+    expect(parsePageParams('?measure=bogus').measure).toBe('all');
   });
 
   it('ignores unknown backends and malformed numbers', () => {
@@ -19,7 +21,7 @@ describe('page URL parameters', () => {
   });
 
   it('round-trips through toSearch', () => {
-    const p = parsePageParams('?model=hmax&backend=wasm&stage=C2&steps=100&passes=4&seed=7&ref=2&autostart=1');
+    const p = parsePageParams('?model=hmax&backend=wasm&stage=C2&steps=100&passes=4&seed=7&ref=2&autostart=1&measure=stage');
     expect(parsePageParams(toSearch(p))).toEqual(p);
   });
 
