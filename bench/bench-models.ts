@@ -15,11 +15,16 @@ export interface BenchRow {
   unit: string;
 }
 
-export async function benchModels(backend: string, steps: number): Promise<BenchRow[]> {
+/** includeAudio: audio models run the cochleagram, minutes per step on the pure-JS cpu backend. */
+export async function benchModels(backend: string, steps: number, includeAudio = true): Promise<BenchRow[]> {
   const source = nodeModelSource();
   const rows: BenchRow[] = [];
   for (const id of BUILTIN_MODEL_IDS) {
     const { manifest, model } = await loadBuiltinModel(id, source);
+    if (manifest.inputSpec.modality === 'audio' && !includeAudio) {
+      model.dispose();
+      continue;
+    }
     const reference = await loadReference(manifest, source);
     const stages = [...new Set([model.stages[0], model.stages[model.stages.length - 1]])];
     for (const stage of stages) {

@@ -5,8 +5,8 @@
  * bench/results.md. A benchmark, not a test: numbers depend on the machine.
  *
  * Options: --steps N (timed steps per case, default 5), --backends wasm,cpu,
- * --cochleagram-backends wasm (the pure-JS cpu backend needs minutes per cochleagram pass;
- * add cpu to measure it anyway).
+ * --cochleagram-backends wasm (backends on which the cochleagram and the audio models are
+ * measured: the pure-JS cpu backend needs minutes per cochleagram pass; add cpu to measure it).
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const rows: BenchRow[] = [];
 for (const backend of backends) {
   const tf = await useNodeBackend(backend);
   console.error(`# backend ${tf.getBackend()}`);
-  rows.push(...(await benchModels(backend, steps)));
+  rows.push(...(await benchModels(backend, steps, cochleagramBackends.includes(backend))));
   if (cochleagramBackends.includes(backend)) {
     rows.push(...(await benchCochleagram(backend, Math.max(2, Math.min(steps, 3)))));
   }

@@ -8,15 +8,18 @@ import type { NullDistribution, StagedModel } from '../engine/types.ts';
 import { Rng } from '../engine/random.ts';
 import type { LoadedModel, ModelManifest, ModelSource } from './manifest.ts';
 import { buildHmaxModel } from './hmax/hmax-model.ts';
+import { buildSpectempModel } from './spectemp/spectemp-model.ts';
+import { loadSpeechReference, speechStimuli } from './spectemp/natural-audio.ts';
 import { cropImage, decodePng, type PixelImage } from './png-image.ts';
 
-export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax'];
+export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp'];
 
 export type ModelBuilder = (manifest: ModelManifest, source: ModelSource) => Promise<StagedModel>;
 
 /** manifest.builder -> the function that turns manifest + files into a StagedModel. */
 export const BUILDERS: Record<string, ModelBuilder> = {
   hmax: buildHmaxModel,
+  spectemp: buildSpectempModel,
 };
 
 function corrupt(id: string, why: string): Error {
@@ -163,6 +166,7 @@ export async function naturalStimuli(
   count: number,
   seed: number,
 ): Promise<tf.Tensor[]> {
+  if (manifest.inputSpec.modality === 'audio') return speechStimuli(manifest, source, count, seed);
   return (await naturalCrops(manifest, source, count, seed)).stimuli;
 }
 
@@ -187,6 +191,7 @@ function flipLeftRight(data: Float32Array, h: number, w: number, c: number): voi
 export async function loadReference(manifest: ModelManifest, source: ModelSource, index = 0): Promise<tf.Tensor> {
   const ref = manifest.references[index];
   if (!ref) throw new Error(`model "${manifest.id}" has no reference #${index} (it has ${manifest.references.length})`);
+  if (manifest.inputSpec.modality === 'audio') return loadSpeechReference(manifest, source, index);
   const { h, w, c } = imageFormat(manifest);
   const img = await readImage(manifest, source, ref.path);
   if (img.height < h || img.width < w) {

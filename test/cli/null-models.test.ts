@@ -21,10 +21,12 @@ describe('metamer models', () => {
     });
 
     const models = mkdtempSync(join(tmpdir(), 'metamer-models-'));
-    cpSync(join(REPO, 'models', 'hmax'), join(models, 'hmax'), { recursive: true });
+    cpSync(join(REPO, 'models'), models, { recursive: true });
     writeFileSync(join(models, 'hmax', 'manifest.json'), JSON.stringify({ ...manifest, null: 'null.json' }));
     const withNull = await cliInProcess(['models', '--models-dir', models]);
+    expect(withNull.code, withNull.err).toBe(0);
     expect(withNull.out).toMatch(/^hmax\s+image\s+yes\s+S1, C1, S2, C2$/m);
+    expect(withNull.out).toMatch(/^spectemp\s+audio\s+yes\s+cochleagram, filtered_signal, power, average$/m);
   });
 });
 
