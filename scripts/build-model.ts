@@ -280,8 +280,13 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
 }
 
 const id = process.argv[2];
-if (id !== 'hmax') {
-  console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 3000] [--pool 80]');
+if (id === 'hmax') {
+  await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 3000), pool: arg('--pool', 80) });
+} else if (id === 'spectemp') {
+  // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags.
+  await import('./build-spectemp.ts');
+} else {
+  console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 3000] [--pool 80]\n' +
+    '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)');
   process.exit(2);
 }
-await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 3000), pool: arg('--pool', 80) });
