@@ -10,6 +10,14 @@ import type { RunConfig } from '../engine/types.ts';
 import { StepRate } from '../app/rate.ts';
 import type { BackendFallback, MeasureScope, NullMaxima, WorkerCommand, WorkerEvent } from './protocol.ts';
 
+/** A cochleagram [channels, frames] of one stimulus, with each channel's frequency (Hz). */
+export interface CochleagramImage extends Stimulus {
+  frequencies: number[];
+  /** Frames per second and the time (s) of frame 0's centre. */
+  frameRate: number;
+  startS: number;
+}
+
 export type RunStatus = 'starting' | 'ready' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
 
 export interface Stimulus {
@@ -41,6 +49,10 @@ export class EngineClient {
   verdict = $state.raw<Verdict | null>(null);
   stage = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** Audio models: cochleagrams of the reference, the start noise and the latest metamer. */
+  referenceCochleagram = $state.raw<CochleagramImage | null>(null);
+  startCochleagram = $state.raw<CochleagramImage | null>(null);
+  metamerCochleagram = $state.raw<CochleagramImage | null>(null);
 
   private readonly worker: Worker;
   private pending: StepRecord[] = [];
@@ -55,7 +67,9 @@ export class EngineClient {
     this.send({ type: 'init', backend });
   }
 
-  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0, measure: MeasureScope = 'all'): void {
+  /** referenceData: the user's own reference (already in the model's input format), else the bundled one. */
+  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0, measure: MeasureScope = 'all',
+    referenceData?: Float32Array): void {
     this.flush();
     this.status = 'loading';
     this.stage = stage;
@@ -67,9 +81,13 @@ export class EngineClient {
     this.verdict = null;
     this.firstSnapshot = null;
     this.snapshot = null;
+    this.referenceCochleagram = null;
+    this.startCochleagram = null;
+    this.metamerCochleagram = null;
     this.rate.reset();
     this.stepsPerSecond = 0;
-    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure });
+    // A copy is sent, so the caller keeps its array.
+    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure, referenceData: referenceData?.slice() });
   }
 
   pause(): void {
@@ -132,6 +150,17 @@ export class EngineClient {
       case 'engine':
         this.receiveEngine(msg.event);
         return;
+      case 'cochleagram': {
+        const { step, shape, data, frequencies, frameRate, startS } = msg;
+        const image = { step, shape, data, frequencies, frameRate, startS };
+        if (msg.which === 'reference') this.referenceCochleagram = image;
+        else if (msg.which === 'start') {
+          // x_0 is also the metamer until the first update arrives.
+          this.startCochleagram = image;
+          this.metamerCochleagram = image;
+        } else this.metamerCochleagram = image;
+        return;
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import { listBuiltinModels, loadBuiltinModel, loadReference } from '../models/re
 import { fetchModelSource } from '../models/source-fetch.ts';
 import { liveCadence } from './cadence.ts';
 import type { NullMaxima } from './protocol.ts';
+import { userReference } from './user-reference.ts';
 
 export interface PreparedRun {
   manifest: ModelManifest;
@@ -55,7 +56,7 @@ export function nullMaxima(dist: NullDistribution | null): NullMaxima | null {
 }
 
 export async function prepareRun(modelId: string, stage: string, overrides: Partial<RunConfig>,
-  referenceIndex: number): Promise<PreparedRun> {
+  referenceIndex: number, referenceData?: Float32Array): Promise<PreparedRun> {
   const loaded = await loadModel(modelId);
   const { manifest, model } = loaded;
   if (!model.stages.includes(stage)) {
@@ -69,7 +70,7 @@ export async function prepareRun(modelId: string, stage: string, overrides: Part
     snapshotEvery: overrides.snapshotEvery ?? cadence.snapshotEvery,
     metricsEvery: overrides.metricsEvery ?? cadence.metricsEvery,
   });
-  const reference = await loadReference(manifest, source, referenceIndex);
+  const reference = referenceData ? userReference(manifest, referenceData) : await loadReference(manifest, source, referenceIndex);
   try {
     const run = new MetamerRun(model, reference, config);
     return { manifest, reference, config, nullMax: nullMaxima(loaded.nullDistribution), run, loaded };

@@ -7,6 +7,7 @@ import type { EngineEvent, MetricSet } from '../engine/types.ts';
 import { chooseBackend } from '../platform/tf-browser.ts';
 import { transferablesOf, type MeasureScope, type WorkerCommand, type WorkerEvent } from './protocol.ts';
 import { prepareRun, judge, listModels, type PreparedRun } from './engine-runtime.ts';
+import { CochleagramFeed } from './cochleagram-snapshots.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -29,11 +30,30 @@ let lastStep = 0;
 let lastMetrics: Record<string, MetricSet> | null = null;
 /** Stages the live metrics of the current run cover. */
 let measure: MeasureScope = 'all';
+/** Audio models: cochleagrams of the reference and snapshots for the page (null for images). */
+let feed: CochleagramFeed | null = null;
+/** Audio models: events wait here while a cochleagram is computed, so they stay in order. */
+let chain: Promise<void> = Promise.resolve();
 
 function forward(event: EngineEvent): void {
   if ('step' in event) lastStep = event.step;
   if (event.type === 'metrics') lastMetrics = event.stages;
-  post({ type: 'engine', event });
+  const audio = feed;
+  if (!audio) {
+    post({ type: 'engine', event });
+    return;
+  }
+  chain = chain.then(async () => {
+    try {
+      // Before the post: posting transfers (detaches) the snapshot's samples.
+      if (event.type === 'snapshot') await audio.snapshot(event.step, event.data);
+      else if (event.type === 'done' || event.type === 'paused') await audio.flush();
+    } catch (err) {
+      // The picture is lost, not the run: say so in the console and carry on.
+      console.error(`cochleagram failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    post({ type: 'engine', event });
+  });
 }
 
 async function drive(prepared: PreparedRun): Promise<void> {
@@ -47,6 +67,7 @@ async function drive(prepared: PreparedRun): Promise<void> {
       progressEvery: 1,
       measureStages: measure === 'stage' ? [prepared.config.stage] : undefined,
     });
+    await chain;
     if (outcome === 'done' && lastMetrics && current === prepared) {
       const verdict = await judge(prepared, lastMetrics);
       if (verdict) post({ type: 'verdict', verdict });
@@ -89,12 +110,14 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         while (running) await new Promise((r) => setTimeout(r, 10));
         if (current) release(current);
       }
+      await chain;
+      feed = null;
       pauseRequested = false;
       stopWhileLoading = false;
       lastMetrics = null;
       lastStep = 0;
       measure = cmd.measure ?? 'all';
-      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex);
+      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex, cmd.referenceData);
       current = prepared;
       if (stopWhileLoading) {
         release(prepared);
@@ -103,6 +126,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       }
       // Copy: on the cpu backend data() returns the tensor's own storage, which a transfer would detach.
       const referenceData = Float32Array.from(await prepared.reference.data());
+      const audioReference = prepared.manifest.inputSpec.modality === 'audio' ? referenceData.slice() : null;
       post({
         type: 'model',
         manifest: prepared.manifest,
@@ -110,6 +134,10 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         nullMax: prepared.nullMax,
         totalSteps: prepared.config.passes * prepared.config.itersPerPass,
       });
+      if (audioReference) {
+        feed = new CochleagramFeed(prepared.loaded.model, prepared.manifest, post);
+        await feed.send('reference', 0, audioReference);
+      }
       await drive(prepared);
       return;
     }

@@ -16,10 +16,17 @@ export type MeasureScope = 'all' | 'stage';
 
 export type WorkerCommand =
   | { type: 'init'; backend?: BrowserBackend }
-  | { type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number; measure?: MeasureScope }
+  | {
+      type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number; measure?: MeasureScope;
+      /** The user's own reference (audio models: already prepared to inputSpec.shape); replaces the bundled one. */
+      referenceData?: Float32Array;
+    }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
+
+/** Which stimulus a cochleagram belongs to: the reference, the start noise x_0, or a metamer iterate. */
+export type CochleagramWhich = 'reference' | 'start' | 'metamer';
 
 /** Null-distribution maxima per stage and metric: the thresholds of the success test. */
 export type NullMaxima = Record<string, Partial<Record<MetricName, number>>>;
@@ -38,11 +45,21 @@ export type WorkerEvent =
   | { type: 'engine'; event: EngineEvent }
   /** Success test at the generation stage, computed once the final metrics are known. */
   | { type: 'verdict'; verdict: Verdict }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  /**
+   * Audio models only: the cochleagram [channels, frames] of a stimulus, for the page's heatmap;
+   * frequencies (Hz, one per channel, low to high) label its axis.
+   */
+  | {
+      type: 'cochleagram'; which: CochleagramWhich; step: number; shape: number[]; data: Float32Array; frequencies: number[];
+      /** Frames per second, and the time (s) of frame 0's centre in the clip. */
+      frameRate: number; startS: number;
+    };
 
 /** Buffers worth transferring rather than copying. */
 export function transferablesOf(event: WorkerEvent): Transferable[] {
   if (event.type === 'model') return [event.reference.data.buffer as ArrayBuffer];
   if (event.type === 'engine' && event.event.type === 'snapshot') return [event.event.data.buffer as ArrayBuffer];
+  if (event.type === 'cochleagram') return [event.data.buffer as ArrayBuffer];
   return [];
 }

@@ -14,6 +14,14 @@ describe('transferablesOf', () => {
     port2.close();
   });
 
+  it('transfers the cochleagram buffer of an audio view event', () => {
+    const data = new Float32Array(211 * 390);
+    const event: WorkerEvent = {
+      type: 'cochleagram', which: 'metamer', step: 2, shape: [211, 390], data, frequencies: [], frameRate: 200, startS: 0.025,
+    };
+    expect(transferablesOf(event)).toEqual([data.buffer]);
+  });
+
   it('transfers nothing for small events', () => {
     expect(transferablesOf({ type: 'engine', event: { type: 'progress', records: [] } })).toEqual([]);
     expect(transferablesOf({ type: 'ready', backend: 'wasm', fallbacks: [] })).toEqual([]);
