@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { InputSpec } from '../engine/types.ts';
 import { parseNpy } from '../io/npy.ts';
+import { decodeWav } from '../audio/wav.ts';
+import { mixToMono, prepareClip } from '../audio/clip.ts';
 import { readImage, toChannels, type FloatImage } from '../io/png-node.ts';
 
 export interface PreparedInput {
@@ -78,6 +80,10 @@ export async function prepareInput(path: string, spec: InputSpec): Promise<Prepa
     const note = clipped > 0 ? `, ${clipped} values clipped to [${lo}, ${hi}]` : '';
     return { tensor: tf.tensor(data, [1, ...spec.shape]), description: `raw values from ${path} ([${arr.shape}] ${arr.dtype})${note}` };
   }
+  if (spec.modality === 'audio') {
+    if (ext !== '.wav') throw new Error(`${path}: an audio model takes a .wav file or a .npy of ${spec.shape.join('x')} raw samples`);
+    return prepareAudio(path, spec);
+  }
   if (spec.modality !== 'image') throw new Error(`model input is ${spec.modality}: give a .npy file of ${spec.shape.join('x')} raw values`);
   if (!['.png', '.jpg', '.jpeg'].includes(ext)) throw new Error(`${path}: input must be .png, .jpg, .jpeg or .npy`);
   let img: FloatImage;
@@ -88,4 +94,29 @@ export async function prepareInput(path: string, spec: InputSpec): Promise<Prepa
     throw new Error(code ? `cannot read ${path}: ${code}` : (e as Error).message);
   }
   return fitImage(img, spec);
+}
+
+/**
+ * A WAV file as the paper's audio reference (spec section 2): mono mix, resampled to the model's
+ * rate, the centred window of the model's length (zero padded if shorter), mean removed, RMS 0.1,
+ * clamped to the model's range.
+ */
+async function prepareAudio(path: string, spec: InputSpec): Promise<PreparedInput> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const rate = spec.sampleRate ?? 20000;
+  const length = spec.shape.reduce((a, b) => a * b, 1);
+  const decoded = decodeWav(bytes);
+  const { samples, info } = prepareClip(mixToMono(decoded.channels), decoded.sampleRate, {
+    targetRate: rate,
+    durationS: length / rate,
+    pad: 'zeros',
+  });
+  const steps = [`${decoded.channels.length > 1 ? 'mixed to mono, ' : ''}${info.resampled ? `resampled ${decoded.sampleRate} -> ${rate} Hz, ` : ''}` +
+    `${info.padded ? 'zero padded' : `centred ${(length / rate).toFixed(2)} s window from ${info.windowStartS.toFixed(2)} s`}, mean removed, RMS 0.1`];
+  return { tensor: tf.tensor(samples, [1, ...spec.shape]), description: `${path}: ${steps.join('')}` };
 }

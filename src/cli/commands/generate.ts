@@ -13,8 +13,9 @@ import { MetamerRun } from '../../engine/metamer-run.ts';
 import { PRESETS, makeRunConfig, type PresetName } from '../../engine/presets.ts';
 import { validateNullDistribution } from '../../engine/null-distribution.ts';
 import { successTest } from '../../engine/verdict.ts';
-import type { MetricName, StagedModel, StepRecord } from '../../engine/types.ts';
+import type { MetricName, MetricSet, StagedModel, StepRecord } from '../../engine/types.ts';
 import { writeNpy } from '../../io/npy.ts';
+import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { loadBuiltinModel } from '../../models/registry.ts';
@@ -64,6 +65,9 @@ async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model
   if (spec.modality === 'image') {
     await writeFile(join(dir, `${name}.png`), encodePngBytes(data, spec.shape, { range: spec.range }));
     written.push(`${name}.png`);
+  } else if (spec.modality === 'audio') {
+    await writeFile(join(dir, `${name}.wav`), encodeWav(data, spec.sampleRate ?? 20000, { bitDepth: 32, format: 'float' }));
+    written.push(`${name}.wav`);
   }
   return written;
 }
@@ -74,15 +78,17 @@ export const generateCommand: Command = {
   usage: `Usage: metamer generate --model ID --stage NAME --input FILE --out DIR
                        [--steps N] [--seed S] [--preset quick|paper]
                        [--optimizer normalized-gd|adam] [--no-fake-relu]
-                       [--backend wasm|cpu] [--models-dir DIR]
+                       [--measure all|stage] [--backend wasm|cpu] [--models-dir DIR]
 
 Optimises noise until its activations at --stage match those of the reference --input
-(PNG/JPEG, converted, centre-cropped and resized to the model's input; or a .npy of raw
+(images: PNG/JPEG, converted, centre-cropped and resized to the model's input; audio: WAV,
+mixed to mono, resampled, centred 2-s window, mean removed, RMS 0.1; or a .npy of raw
 values). --steps N spreads N steps over the preset's passes (quick: 4 passes, paper: 8;
 default: the preset's own budget, quick = 2000, paper = 24000). Writes to DIR:
-metamer.png/.npy, reference.png/.npy, metrics.json (all stages, at the end),
+metamer.png|.wav/.npy, reference.png|.wav/.npy, metrics.json (all stages, at the end),
 history.json (loss, eta, gradNorm per step), verdict.json (the success test at --stage
 against the model's null distribution) and run.json (settings, seed, model, weights hash).
+--measure stage computes the final metrics at --stage only (faster for large models).
 --models-dir DIR reads models from DIR instead of the repository's models/ folder.`,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parse(argv, {
@@ -96,6 +102,7 @@ against the model's null distribution) and run.json (settings, seed, model, weig
       preset: { type: 'string' },
       optimizer: { type: 'string' },
       'fake-relu': { type: 'boolean' },
+      measure: { type: 'string' },
     });
     if (values.help) {
       io.out(`${this.usage}\n`);
@@ -110,6 +117,7 @@ against the model's null distribution) and run.json (settings, seed, model, weig
     const seed = intOption(values.seed, 'seed', 0);
     const optimizer = choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd');
     const fakeRelu = values['fake-relu'] ?? true;
+    const measure = choiceOption(values.measure, 'measure', ['all', 'stage'] as const, 'all');
     const backend = backendOption(values.backend);
 
     const tf = await cliBackend(backend);
@@ -141,11 +149,16 @@ against the model's null distribution) and run.json (settings, seed, model, weig
       const progress = progressReporter(io);
       const started = Date.now();
       let errorMessage: string | undefined;
+      let finalMetrics: Record<string, MetricSet> | undefined;
+      const measureStages = measure === 'stage' ? [stage] : undefined;
       run = new MetamerRun(model, prepared.tensor, config);
       process.once('SIGINT', onSigint);
       const outcome = await run.run({
         signal: stopper.signal,
+        measureStages,
         onEvent: (e) => {
+          // The run measures at its end; keep that rather than paying for a second measure.
+          if (e.type === 'metrics') finalMetrics = e.stages;
           if (e.type === 'progress') {
             history.push(...e.records);
             const last = e.records[e.records.length - 1];
@@ -166,7 +179,7 @@ against the model's null distribution) and run.json (settings, seed, model, weig
 
       const metamer = run.current();
       disposables.push(metamer);
-      const metrics = await run.measure();
+      const metrics = finalMetrics ?? (await run.measure(measureStages));
       const files = [
         ...(await writeStimulus(outDir, 'metamer', metamer, model)),
         ...(await writeStimulus(outDir, 'reference', prepared.tensor, model)),
