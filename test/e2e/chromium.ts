@@ -19,11 +19,12 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-export function launchChromium(): Promise<Browser> {
+/** extraArgs are added after the defaults (e.g. the fake microphone flags for the audio-input tests). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     // Playwright adds the old --headless; drop it so --headless=new (which has WebGPU) is used.
     ignoreDefaultArgs: ['--headless'],
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
