@@ -83,6 +83,8 @@ describe('prepareInput', () => {
     await expect(prepareInput(join(dir, 'x.gif'), grey([2, 2, 1]))).rejects.toThrow(/must be \.png, \.jpg, \.jpeg or \.npy/);
     await expect(prepareInput(join(dir, 'missing.png'), grey([2, 2, 1]))).rejects.toThrow(/cannot read .*missing\.png: ENOENT/);
     const audio: InputSpec = { modality: 'audio', shape: [40000], range: [-1, 1], init: { mean: 0, std: 1e-7 } };
-    await expect(prepareInput(join(dir, 'a.wav'), audio)).rejects.toThrow(/give a \.npy file of 40000 raw values/);
+    // Audio models take WAV (or .npy): a missing WAV names the file, an image is refused.
+    await expect(prepareInput(join(dir, 'a.wav'), audio)).rejects.toThrow(/cannot read .*a\.wav: ENOENT/);
+    await expect(prepareInput(join(dir, 'a.png'), audio)).rejects.toThrow(/audio model takes a \.wav file or a \.npy of 40000 raw samples/);
   });
 });
