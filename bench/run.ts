@@ -6,7 +6,8 @@
  *
  * Options: --steps N (timed steps per case, default 5), --backends wasm,cpu,
  * --cochleagram-backends wasm (backends on which the cochleagram and the audio models are
- * measured: the pure-JS cpu backend needs minutes per cochleagram pass; add cpu to measure it).
+ * measured: the pure-JS cpu backend needs minutes per cochleagram pass; add cpu to measure it),
+ * --browser webgpu|webgl|wasm|none (the cochleagram in headless Chromium; none skips it).
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -14,12 +15,14 @@ import { cpus } from 'node:os';
 import { useNodeBackend, type NodeBackend } from '../src/platform/tf-node.ts';
 import { benchModels, type BenchRow } from './bench-models.ts';
 import { benchCochleagram } from './bench-cochleagram.ts';
+import { benchBrowserCochleagram } from './bench-browser.ts';
 
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' },
     backends: { type: 'string', default: 'wasm,cpu' },
     'cochleagram-backends': { type: 'string', default: 'wasm' },
+    browser: { type: 'string', default: 'webgpu' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -37,6 +40,9 @@ for (const backend of backends) {
     rows.push(...(await benchCochleagram(backend, Math.max(2, Math.min(steps, 3)))));
   }
 }
+
+// The cochleagram in headless Chromium (WebGPU by default; --browser none to skip).
+if (values.browser !== 'none') rows.push(...(await benchBrowserCochleagram(values.browser)));
 
 const meta = {
   date: new Date().toISOString(),
