@@ -8,5 +8,6 @@ export default defineConfig({
   plugins: [svelte(), modelsPlugin()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // Do not exclude @tensorflow/tfjs-backend-wasm from dependency pre-bundling: unbundled, its
+  // threaded worker stub breaks the dev server's module graph (test/e2e/dev-server.test.ts).
 });
