@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { waitForStatus } from './page-status.ts';
 import { launchChromium } from './chromium.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 
@@ -24,23 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function waitForStatus(page: Page, wanted: string[], timeoutMs: number): Promise<string> {
-  const handle = await page.waitForFunction(
-    (states) => {
-      const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
-      return states.includes(s) || s === 'error' ? s : null;
-    },
-    wanted,
-    { timeout: timeoutMs, polling: 250 },
-  );
-  const status = (await handle.jsonValue()) as string;
-  if (status === 'error' && !wanted.includes('error')) {
-    const message = await page.locator('[data-testid="error"]').textContent().catch(() => null);
-    throw new Error(`page reported an error: ${message}`);
-  }
-  return status;
-}
 
 /** A hash of a canvas's pixels, to tell two drawings apart. */
 function canvasHash(page: Page, testid: string): Promise<number> {

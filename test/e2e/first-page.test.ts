@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { waitForStatus } from './page-status.ts';
 import { launchChromium } from './chromium.ts';
 
 const SCREENSHOTS = 'test-results/screenshots';
@@ -34,23 +35,6 @@ async function openPage(search: string): Promise<{ page: Page; errors: string[] 
 }
 
 /** Waits until the status shows one of `wanted`; fails fast (with the page's error) on "error". */
-async function waitForStatus(page: Page, wanted: string[], timeoutMs: number): Promise<string> {
-  const handle = await page.waitForFunction(
-    (states) => {
-      const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
-      return states.includes(s) || s === 'error' ? s : null;
-    },
-    wanted,
-    { timeout: timeoutMs, polling: 250 },
-  );
-  const status = (await handle.jsonValue()) as string;
-  if (status === 'error' && !wanted.includes('error')) {
-    const message = await page.locator('[data-testid="error"]').textContent().catch(() => null);
-    throw new Error(`page reported an error: ${message}`);
-  }
-  return status;
-}
-
 async function text(page: Page, testid: string): Promise<string> {
   return ((await page.locator(`[data-testid="${testid}"]`).textContent()) ?? '').trim();
 }

@@ -6,7 +6,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { waitForStatus as waitForStatusEvery } from './page-status.ts';
 import { launchChromium } from './chromium.ts';
+
+/** These tests poll the status faster (short, quick transitions). */
+const waitForStatus = (page: Page, wanted: string[], timeoutMs: number) => waitForStatusEvery(page, wanted, timeoutMs, 100);
 
 const SCREENSHOTS = 'test-results/screenshots';
 const PAGE = '?model=spectemp&backend=wasm&stage=cochleagram&steps=1&seed=1&measure=stage';
@@ -22,23 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function waitForStatus(page: Page, wanted: string[], timeoutMs: number): Promise<string> {
-  const handle = await page.waitForFunction(
-    (states) => {
-      const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
-      return states.includes(s) || s === 'error' ? s : null;
-    },
-    wanted,
-    { timeout: timeoutMs, polling: 100 },
-  );
-  const status = (await handle.jsonValue()) as string;
-  if (status === 'error' && !wanted.includes('error')) {
-    const message = await page.locator('[data-testid="error"]').textContent().catch(() => null);
-    throw new Error(`page reported an error: ${message}`);
-  }
-  return status;
-}
 
 /** Number of distinct colours on a canvas (a blank one has at most 1). */
 function canvasColours(page: Page, testid: string): Promise<number> {
