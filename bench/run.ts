@@ -7,10 +7,12 @@
  * Options: --steps N (timed steps per case, default 5), --backends wasm,cpu,
  * --cochleagram-backends wasm (backends on which the cochleagram and the audio models are
  * measured: the pure-JS cpu backend needs minutes per cochleagram pass; add cpu to measure it),
- * --browser webgpu|webgl|wasm|none (the cochleagram in headless Chromium; none skips it).
+ * --browser webgpu|webgl|wasm|none (the cochleagram in headless Chromium; none skips it),
+ * --merge (keep the rows of the existing results file for backends not measured in this run,
+ * e.g. `--backends none --merge` adds the browser numbers to the Node ones).
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { useNodeBackend, type NodeBackend } from '../src/platform/tf-node.ts';
 import { benchModels, type BenchRow } from './bench-models.ts';
@@ -24,11 +26,12 @@ const { values } = parseArgs({
     'cochleagram-backends': { type: 'string', default: 'wasm' },
     browser: { type: 'string', default: 'webgpu' },
     out: { type: 'string', default: 'bench/results' },
+    merge: { type: 'boolean', default: false },
   },
 });
 
 const steps = Number(values.steps);
-const backends = values.backends!.split(',') as NodeBackend[];
+const backends = values.backends!.split(',').filter((b) => b && b !== 'none') as NodeBackend[];
 const cochleagramBackends = values['cochleagram-backends']!.split(',');
 const rows: BenchRow[] = [];
 
@@ -43,6 +46,13 @@ for (const backend of backends) {
 
 // The cochleagram in headless Chromium (WebGPU by default; --browser none to skip).
 if (values.browser !== 'none') rows.push(...(await benchBrowserCochleagram(values.browser)));
+
+// Rows of an earlier run for backends this run did not measure (--merge).
+if (values.merge && existsSync(`${values.out}.json`)) {
+  const measured = new Set(rows.map((r) => r.backend));
+  const earlier = (JSON.parse(readFileSync(`${values.out}.json`, 'utf8')) as { rows: BenchRow[] }).rows;
+  rows.unshift(...earlier.filter((r) => !measured.has(r.backend)));
+}
 
 const meta = {
   date: new Date().toISOString(),

@@ -82,6 +82,13 @@ export interface RunOptions {
   yieldEvery?: number;
   /** Stages the 'metrics' events cover (default: every stage of the model). */
   measureStages?: readonly string[];
+  /**
+   * Receives the resumable state every `checkpointEvery` steps and when the run pauses, read
+   * back between steps (the only moment it is consistent), so a page can save it as it goes.
+   */
+  onCheckpoint?: (state: RunState) => void;
+  /** Steps between checkpoints (default 0: only on pause). */
+  checkpointEvery?: number;
 }
 
 export type RunOutcome = 'done' | 'paused' | 'stopped' | 'error';
@@ -433,9 +440,14 @@ export class MetamerRun {
     const metrics = async () => {
       onEvent({ type: 'metrics', step: this._step, stages: await this.measure(opts.measureStages) });
     };
+    const checkpointEvery = Math.max(0, Math.floor(opts.checkpointEvery ?? 0));
+    const checkpoint = async () => {
+      if (opts.onCheckpoint) opts.onCheckpoint(await this.saveStateAsync());
+    };
     const periodic = async () => {
       const s = this._step;
       if (s >= this.totalSteps) return;
+      if (checkpointEvery > 0 && s > 0 && s % checkpointEvery === 0) await checkpoint();
       if (metricsEvery > 0 && s % metricsEvery === 0) {
         flush();
         await metrics();
@@ -457,6 +469,7 @@ export class MetamerRun {
         }
         if (shouldPause?.()) {
           flush();
+          await checkpoint();
           onEvent({ type: 'paused', step: this._step });
           return 'paused';
         }

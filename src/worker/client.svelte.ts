@@ -3,7 +3,8 @@
  * reactive state (Svelte 5 runes). Step records are batched and published at most
  * ~10 times a second so the plot and table never redraw per step.
  */
-import type { MetricSet, StepRecord, Verdict } from '../engine/types.ts';
+import type { MetricSet, NullDistribution, StepRecord, Verdict } from '../engine/types.ts';
+import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { BrowserBackend } from '../platform/backend-names.ts';
 import type { RunConfig } from '../engine/types.ts';
@@ -28,6 +29,14 @@ export interface Stimulus {
 
 const PUBLISH_MS = 100;
 
+/** Softmax-ready class logits of the reference and the latest metamer (models with a readout). */
+export interface ReadoutState {
+  labels: string[];
+  reference: number[] | null;
+  metamer: number[] | null;
+  metamerStep: number;
+}
+
 export class EngineClient {
   status = $state<RunStatus>('starting');
   backend = $state<string | null>(null);
@@ -38,6 +47,11 @@ export class EngineClient {
   manifest = $state.raw<ModelManifest | null>(null);
   reference = $state.raw<Stimulus | null>(null);
   nullMax = $state.raw<NullMaxima | null>(null);
+  /** The stored null per stage and metric (histograms), for the null plots. */
+  nullStages = $state.raw<NullDistribution['stages'] | null>(null);
+  /** Complete configuration of the current run, as the worker built it. */
+  config = $state.raw<RunConfig | null>(null);
+  readout = $state.raw<ReadoutState | null>(null);
   /** First and latest image of the optimisation (the noise start and the current metamer). */
   firstSnapshot = $state.raw<Stimulus | null>(null);
   snapshot = $state.raw<Stimulus | null>(null);
@@ -59,6 +73,8 @@ export class EngineClient {
   private pendingSnapshot: Stimulus | null = null;
   private publishTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly rate = new StepRate();
+  /** Raw worker events for observers such as the run recorder (every delta, unbatched). */
+  private readonly observers = new Set<(e: WorkerEvent) => void>();
 
   constructor(backend?: BrowserBackend) {
     this.worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' });
@@ -69,7 +85,7 @@ export class EngineClient {
 
   /** referenceData: the user's own reference (already in the model's input format), else the bundled one. */
   start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0, measure: MeasureScope = 'all',
-    referenceData?: Float32Array): void {
+    referenceData?: Float32Array, resume?: RunState): void {
     this.flush();
     this.status = 'loading';
     this.stage = stage;
@@ -84,10 +100,45 @@ export class EngineClient {
     this.referenceCochleagram = null;
     this.startCochleagram = null;
     this.metamerCochleagram = null;
+    this.readout = null;
+    this.config = null;
     this.rate.reset();
     this.stepsPerSecond = 0;
-    // A copy is sent, so the caller keeps its array.
-    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure, referenceData: referenceData?.slice() });
+    // Copies are sent, so the caller keeps its arrays.
+    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure, referenceData: referenceData?.slice(),
+      resume: resume ? structuredClone(resume) : undefined });
+  }
+
+  /** Calls `fn` with every worker event as it arrives; returns the unsubscribe function. */
+  observe(fn: (e: WorkerEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /**
+   * Shows a finished or saved run without running anything (a reopened run): its history,
+   * metrics and latest image, as if it had just been received.
+   */
+  show(view: {
+    stage: string; status: RunStatus; step: number; totalSteps: number; records: StepRecord[];
+    metrics: { step: number; stages: Record<string, MetricSet> } | null; verdict: Verdict | null;
+    snapshot: Stimulus | null; reference: Stimulus | null; config: RunConfig | null;
+  }): void {
+    this.flush();
+    this.stage = view.stage;
+    this.status = view.status;
+    this.step = view.step;
+    this.totalSteps = view.totalSteps;
+    this.records = view.records;
+    this.metrics = view.metrics;
+    this.verdict = view.verdict;
+    this.snapshot = view.snapshot;
+    this.firstSnapshot = null;
+    this.reference = view.reference;
+    this.config = view.config;
+    this.readout = null;
+    this.error = null;
+    this.stepsPerSecond = 0;
   }
 
   pause(): void {
@@ -126,6 +177,7 @@ export class EngineClient {
   }
 
   private receive(msg: WorkerEvent): void {
+    for (const fn of this.observers) fn(msg);
     switch (msg.type) {
       case 'ready':
         this.backend = msg.backend;
@@ -139,8 +191,19 @@ export class EngineClient {
         this.manifest = msg.manifest;
         this.reference = { step: 0, shape: msg.reference.shape, data: msg.reference.data };
         this.nullMax = msg.nullMax;
+        this.nullStages = msg.nullStages;
         this.totalSteps = msg.totalSteps;
+        this.config = msg.config;
         return;
+      case 'checkpoint':
+        return; // for observers (the run recorder) only
+      case 'readout': {
+        const prev = this.readout?.labels.length === msg.labels.length ? this.readout : null;
+        this.readout = msg.which === 'reference'
+          ? { labels: msg.labels, reference: msg.logits, metamer: prev?.metamer ?? null, metamerStep: prev?.metamerStep ?? 0 }
+          : { labels: msg.labels, reference: prev?.reference ?? null, metamer: msg.logits, metamerStep: msg.step };
+        return;
+      }
       case 'verdict':
         this.verdict = msg.verdict;
         return;

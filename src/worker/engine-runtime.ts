@@ -4,7 +4,7 @@
  * the paper's success test (null maxima + class readout) once the final metrics are known.
  */
 import * as tf from '@tensorflow/tfjs';
-import { MetamerRun } from '../engine/metamer-run.ts';
+import { MetamerRun, type RunState } from '../engine/metamer-run.ts';
 import { makeRunConfig } from '../engine/presets.ts';
 import { successTest } from '../engine/verdict.ts';
 import { NULL_METRICS, type MetricName, type MetricSet, type NullDistribution, type RunConfig, type Verdict } from '../engine/types.ts';
@@ -55,8 +55,12 @@ export function nullMaxima(dist: NullDistribution | null): NullMaxima | null {
   return out;
 }
 
+/**
+ * Loads the model and reference and builds the run. With `resume` (a checkpoint of an earlier
+ * run), the run continues from it under the checkpoint's own config.
+ */
 export async function prepareRun(modelId: string, stage: string, overrides: Partial<RunConfig>,
-  referenceIndex: number, referenceData?: Float32Array): Promise<PreparedRun> {
+  referenceIndex: number, referenceData?: Float32Array, resume?: RunState): Promise<PreparedRun> {
   const loaded = await loadModel(modelId);
   const { manifest, model } = loaded;
   if (!model.stages.includes(stage)) {
@@ -65,14 +69,14 @@ export async function prepareRun(modelId: string, stage: string, overrides: Part
   const base = makeRunConfig(stage, overrides);
   // Unless the caller chose, show the image and measure often enough for a live page.
   const cadence = liveCadence(base.passes * base.itersPerPass);
-  const config = makeRunConfig(stage, {
+  const config = resume ? makeRunConfig(stage, resume.config) : makeRunConfig(stage, {
     ...overrides,
     snapshotEvery: overrides.snapshotEvery ?? cadence.snapshotEvery,
     metricsEvery: overrides.metricsEvery ?? cadence.metricsEvery,
   });
   const reference = referenceData ? userReference(manifest, referenceData) : await loadReference(manifest, source, referenceIndex);
   try {
-    const run = new MetamerRun(model, reference, config);
+    const run = new MetamerRun(model, reference, config, resume);
     return { manifest, reference, config, nullMax: nullMaxima(loaded.nullDistribution), run, loaded };
   } catch (err) {
     reference.dispose();
@@ -87,6 +91,18 @@ export function successMetricsOf(manifest: ModelManifest): readonly MetricName[]
     return declared as MetricName[];
   }
   return manifest.builder === 'hmax' ? ['snrDb'] : NULL_METRICS;
+}
+
+/** The readout's logits for x ([1, ...shape]), or null when the model has no readout. */
+export async function readoutLogits(prepared: PreparedRun, x: tf.Tensor): Promise<number[] | null> {
+  const readout = prepared.loaded.model.readout;
+  if (!readout) return null;
+  const logits = tf.tidy(() => readout.logits(x).reshape([-1]));
+  try {
+    return Array.from(await logits.data());
+  } finally {
+    logits.dispose();
+  }
 }
 
 async function classOf(prepared: PreparedRun, x: tf.Tensor): Promise<string> {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EngineEvent, MetricSet } from '../engine/types.ts';
 import { chooseBackend } from '../platform/tf-browser.ts';
 import { transferablesOf, type MeasureScope, type WorkerCommand, type WorkerEvent } from './protocol.ts';
-import { prepareRun, judge, listModels, type PreparedRun } from './engine-runtime.ts';
+import { prepareRun, judge, listModels, readoutLogits, type PreparedRun } from './engine-runtime.ts';
 import { CochleagramFeed } from './cochleagram-snapshots.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -35,9 +35,23 @@ let feed: CochleagramFeed | null = null;
 /** Audio models: events wait here while a cochleagram is computed, so they stay in order. */
 let chain: Promise<void> = Promise.resolve();
 
+/** Models with a readout: the metamer's logits at a metrics step (read back asynchronously). */
+function sendReadout(prepared: PreparedRun, which: 'reference' | 'metamer', step: number, x: tf.Tensor): void {
+  const labels = prepared.loaded.model.readout?.labels;
+  if (!labels) return;
+  readoutLogits(prepared, x)
+    .then((logits) => logits && post({ type: 'readout', which, step, logits, labels: [...labels] }))
+    .catch((err) => console.error(`readout failed: ${err instanceof Error ? err.message : String(err)}`))
+    .finally(() => { if (which === 'metamer') x.dispose(); });
+}
+
 function forward(event: EngineEvent): void {
   if ('step' in event) lastStep = event.step;
-  if (event.type === 'metrics') lastMetrics = event.stages;
+  if (event.type === 'metrics') {
+    lastMetrics = event.stages;
+    // Between steps: the iterate is consistent now; its copy is disposed once read.
+    if (current?.loaded.model.readout) sendReadout(current, 'metamer', event.step, current.run.current());
+  }
   const audio = feed;
   if (!audio) {
     post({ type: 'engine', event });
@@ -66,6 +80,9 @@ async function drive(prepared: PreparedRun): Promise<void> {
       signal: abort.signal,
       progressEvery: 1,
       measureStages: measure === 'stage' ? [prepared.config.stage] : undefined,
+      // ~100 checkpoints per run, so a closed tab loses at most 1% of it.
+      checkpointEvery: Math.max(1, Math.ceil((prepared.config.passes * prepared.config.itersPerPass) / 100)),
+      onCheckpoint: (state) => post({ type: 'checkpoint', state }),
     });
     await chain;
     if (outcome === 'done' && lastMetrics && current === prepared) {
@@ -117,7 +134,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       lastMetrics = null;
       lastStep = 0;
       measure = cmd.measure ?? 'all';
-      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex, cmd.referenceData);
+      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex, cmd.referenceData, cmd.resume);
       current = prepared;
       if (stopWhileLoading) {
         release(prepared);
@@ -132,8 +149,11 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         manifest: prepared.manifest,
         reference: { shape: prepared.reference.shape.slice(1), data: referenceData },
         nullMax: prepared.nullMax,
+        nullStages: prepared.loaded.nullDistribution?.stages ?? null,
         totalSteps: prepared.config.passes * prepared.config.itersPerPass,
+        config: prepared.config,
       });
+      sendReadout(prepared, 'reference', 0, prepared.reference);
       if (audioReference) {
         feed = new CochleagramFeed(prepared.loaded.model, prepared.manifest, post);
         await feed.send('reference', 0, audioReference);

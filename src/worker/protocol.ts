@@ -2,7 +2,8 @@
  * Messages between the page and the engine worker. Discriminated unions on `type`,
  * so both sides switch exhaustively. Large buffers (reference, snapshots) are transferred.
  */
-import type { EngineEvent, MetricName, RunConfig, Verdict } from '../engine/types.ts';
+import type { EngineEvent, MetricName, NullDistribution, RunConfig, Verdict } from '../engine/types.ts';
+import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { BrowserBackend } from '../platform/backend-names.ts';
 
@@ -18,8 +19,10 @@ export type WorkerCommand =
   | { type: 'init'; backend?: BrowserBackend }
   | {
       type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number; measure?: MeasureScope;
-      /** The user's own reference (audio models: already prepared to inputSpec.shape); replaces the bundled one. */
+      /** The user's own reference (already prepared to inputSpec.shape); replaces the bundled one. */
       referenceData?: Float32Array;
+      /** Continue a saved run (a 'checkpoint' of an earlier run) instead of starting from noise; its config wins. */
+      resume?: RunState;
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -40,8 +43,16 @@ export type WorkerEvent =
       manifest: ModelManifest;
       reference: { shape: number[]; data: Float32Array };
       nullMax: NullMaxima | null;
+      /** The whole stored null (histograms, quantiles) per stage and metric, for the page's plots. */
+      nullStages: NullDistribution['stages'] | null;
       totalSteps: number;
+      /** The run's complete configuration (defaults and cadence filled in): what a saved run records. */
+      config: RunConfig;
     }
+  /** Resumable state of the run, sent every few steps and on pause, for the page to save. */
+  | { type: 'checkpoint'; state: RunState }
+  /** Models with a class readout: logits of the reference (once) or of the metamer (with each metrics event). */
+  | { type: 'readout'; which: 'reference' | 'metamer'; step: number; logits: number[]; labels: string[] }
   | { type: 'engine'; event: EngineEvent }
   /** Success test at the generation stage, computed once the final metrics are known. */
   | { type: 'verdict'; verdict: Verdict }
@@ -61,5 +72,9 @@ export function transferablesOf(event: WorkerEvent): Transferable[] {
   if (event.type === 'model') return [event.reference.data.buffer as ArrayBuffer];
   if (event.type === 'engine' && event.event.type === 'snapshot') return [event.event.data.buffer as ArrayBuffer];
   if (event.type === 'cochleagram') return [event.data.buffer as ArrayBuffer];
+  if (event.type === 'checkpoint') {
+    const { x, adam } = event.state;
+    return [x.buffer as ArrayBuffer, ...(adam ? [adam.m.buffer as ArrayBuffer, adam.v.buffer as ArrayBuffer] : [])];
+  }
   return [];
 }

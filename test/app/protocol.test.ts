@@ -22,6 +22,25 @@ describe('transferablesOf', () => {
     expect(transferablesOf(event)).toEqual([data.buffer]);
   });
 
+  it('transfers the iterate and Adam moments of a checkpoint (all three detach)', () => {
+    const x = new Float32Array(8);
+    const m = new Float32Array(8);
+    const v = new Float32Array(8);
+    const event: WorkerEvent = {
+      type: 'checkpoint',
+      state: {
+        format: 'metamer-run-state/1', modelId: 'm', step: 4, shape: [1, 8], x, adam: { m, v },
+        rngState: [1, 2, 3, 4] as never, config: {} as never,
+      },
+    };
+    expect(transferablesOf(event)).toEqual([x.buffer, m.buffer, v.buffer]);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(event, transferablesOf(event));
+    expect([x.byteLength, m.byteLength, v.byteLength]).toEqual([0, 0, 0]);
+    port1.close();
+    port2.close();
+  });
+
   it('transfers nothing for small events', () => {
     expect(transferablesOf({ type: 'engine', event: { type: 'progress', records: [] } })).toEqual([]);
     expect(transferablesOf({ type: 'ready', backend: 'wasm', fallbacks: [] })).toEqual([]);

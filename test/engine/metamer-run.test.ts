@@ -256,6 +256,40 @@ describe('MetamerRun (cpu backend)', () => {
       model.dispose();
     });
 
+    it.each(['normalized-gd', 'adam'] as const)('%s: a mid-run checkpoint resumes bit-identically', async (optimizer) => {
+      const model = scheduledModel();
+      const ref = tf.tensor2d([Array.from(new Rng(7).normalArray(16, 0, 1))]);
+      const config = makeRunConfig('proj', { optimizer, passes: 2, itersPerPass: 9, ...quiet });
+      const whole = new MetamerRun(model, ref, config);
+      const cw = collector();
+      const checkpoints: RunState[] = [];
+      const outcome = await whole.run({
+        onEvent: cw.onEvent,
+        checkpointEvery: 5,
+        onCheckpoint: (s) => checkpoints.push(structuredClone(s)),
+      });
+      expect(outcome).toBe('done');
+      // Steps 5, 10, 15 (none at 0, none after the last step).
+      expect(checkpoints.map((c) => c.step)).toEqual([5, 10, 15]);
+      const xWhole = Array.from(take(whole.current()));
+
+      // As if the tab closed after the checkpoint at step 10: a new run continues from it.
+      const resumed = new MetamerRun(model, ref, config, checkpoints[1]);
+      const cr = collector();
+      expect(await resumed.run({ onEvent: cr.onEvent })).toBe('done');
+      expect(cr.records().map((r) => r.loss)).toEqual(cw.records().slice(10).map((r) => r.loss));
+      expect(Array.from(take(resumed.current()))).toEqual(xWhole);
+
+      // Pausing also checkpoints, at the step where it paused.
+      const paused = new MetamerRun(model, ref, config);
+      const onPause: RunState[] = [];
+      await paused.run({ onEvent: () => {}, shouldPause: () => paused.step >= 3, onCheckpoint: (s) => onPause.push(s) });
+      expect(onPause.map((c) => c.step)).toEqual([3]);
+      for (const r of [whole, resumed, paused]) r.dispose();
+      ref.dispose();
+      model.dispose();
+    });
+
     it('rejects a state of another model, stage or optimizer', () => {
       const model = tinyConvModel(6);
       const ref = randomReference(model.inputSpec, 1);
