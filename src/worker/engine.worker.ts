@@ -85,9 +85,9 @@ async function drive(prepared: PreparedRun): Promise<void> {
       onCheckpoint: (state) => post({ type: 'checkpoint', state }),
     });
     await chain;
-    if (outcome === 'done' && lastMetrics && current === prepared) {
-      const verdict = await judge(prepared, lastMetrics);
-      if (verdict) post({ type: 'verdict', verdict });
+    // Always sent after a completed run (null: no null distribution), so the page knows it is settled.
+    if (outcome === 'done' && current === prepared) {
+      post({ type: 'verdict', verdict: lastMetrics ? await judge(prepared, lastMetrics) : null });
     }
     if (outcome !== 'paused') release(prepared);
   } catch (err) {

@@ -54,8 +54,11 @@ export type WorkerEvent =
   /** Models with a class readout: logits of the reference (once) or of the metamer (with each metrics event). */
   | { type: 'readout'; which: 'reference' | 'metamer'; step: number; logits: number[]; labels: string[] }
   | { type: 'engine'; event: EngineEvent }
-  /** Success test at the generation stage, computed once the final metrics are known. */
-  | { type: 'verdict'; verdict: Verdict }
+  /**
+   * Success test at the generation stage, computed once the final metrics are known; always the
+   * last event of a completed run (null when the model has no null distribution).
+   */
+  | { type: 'verdict'; verdict: Verdict | null }
   | { type: 'fatal'; message: string }
   /**
    * Audio models only: the cochleagram [channels, frames] of a stimulus, for the page's heatmap;
