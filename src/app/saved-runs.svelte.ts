@@ -1,0 +1,69 @@
+/**
+ * The page's handle on saved runs: opens the IndexedDB run store once, keeps the run list
+ * reactive, and owns the recorder that saves the current run. When IndexedDB is unavailable
+ * (private mode, blocked storage) the page keeps working and says that runs are not saved.
+ */
+import { openRunStore, type RunStore } from '../store/run-store.ts';
+import type { RunSummary, SavedRun } from '../store/saved-run.ts';
+import { RunRecorder } from './run-recorder.ts';
+
+export class SavedRuns {
+  runs = $state.raw<RunSummary[]>([]);
+  /** Why runs are not being saved (null while saving works). */
+  error = $state<string | null>(null);
+  /** The run a reload found unfinished (running when the tab closed, or paused), offered for Resume. */
+  interrupted = $state.raw<RunSummary | null>(null);
+  recorder: RunRecorder | null = null;
+  private store: RunStore | null = null;
+  private refreshing = false;
+  private refreshAgain = false;
+
+  /** Opens the store and lists the runs; resolves even when storage is unavailable. */
+  async open(indexedDB?: IDBFactory): Promise<void> {
+    try {
+      this.store = await openRunStore(indexedDB);
+    } catch (err) {
+      this.error = `Runs are not saved: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    this.recorder = new RunRecorder(this.store, {
+      onError: (message) => (this.error = message),
+      onSaved: () => void this.refresh(),
+    });
+    const unfinished = await this.store.latestUnfinished().catch(() => undefined);
+    this.interrupted = unfinished ?? null;
+    await this.refresh();
+  }
+
+  /** Re-reads the list; calls made while one is in flight coalesce into one more read. */
+  async refresh(): Promise<void> {
+    if (!this.store) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.refreshAgain = false;
+        this.runs = await this.store.list();
+      } while (this.refreshAgain);
+    } catch (err) {
+      this.error = `Saved runs cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  async get(id: string): Promise<SavedRun | undefined> {
+    return this.store?.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!this.store) return;
+    if (this.recorder?.currentId === id) this.recorder.detach();
+    await this.store.delete(id);
+    if (this.interrupted?.id === id) this.interrupted = null;
+    await this.refresh();
+  }
+}
