@@ -31,6 +31,7 @@ function fakeSeam(options: FakeOptions = {}) {
   const log: string[] = [];
   const rate = options.rate ?? 1000;
   let releaseStall: () => void = () => {};
+  let delivered = 0;
   const seam: MediaSeam = {
     async getUserMedia() {
       log.push('getUserMedia');
@@ -51,6 +52,7 @@ function fakeSeam(options: FakeOptions = {}) {
           const n = Math.min(sizes[Math.min(k, sizes.length - 1)], limit - sent);
           const chunk = Float32Array.from({ length: n }, (_, j) => signal(sent + j));
           sent += n;
+          delivered = sent;
           onChunk(chunk);
           chunk.fill(99); // the browser reuses its buffers: the recorder must have copied
         }
@@ -64,7 +66,7 @@ function fakeSeam(options: FakeOptions = {}) {
       return new Promise((r) => (releaseStall = r));
     },
   };
-  return { seam, log, releaseStall: () => releaseStall() };
+  return { seam, log, releaseStall: () => releaseStall(), delivered: () => delivered };
 }
 
 describe('countdownLabels', () => {
@@ -156,7 +158,8 @@ describe('recordClip', () => {
   it('keeps a recording that stalls a little short; prepareRecording pads it with zeros', async () => {
     const short = fakeSeam({ rate: 20000, chunks: [4096], deliverAtMost: 39000 });
     const pending = recordClip(short.seam);
-    await new Promise((r) => setTimeout(r, 50));
+    // Release the stall only once the capture delivered all it will (a fixed wait is flaky under load).
+    while (short.delivered() < 39000) await new Promise((r) => setTimeout(r, 5));
     short.releaseStall();
     const recording = await pending;
     expect(recording.samples.length).toBe(39000);
