@@ -107,8 +107,8 @@ describe('first page', () => {
       // The reference photo was drawn (not a blank canvas) and the final metrics reached the table.
       const reference = await canvasPixels(page, 'reference-canvas');
       expect(new Set(reference.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(50);
-      const s1Row = page.locator('[data-testid="metrics-table"] tr[data-stage="S1"]');
-      expect(await page.locator('[data-testid="metrics-table"]').getAttribute('data-step')).toBe(String(steps));
+      const s1Row = page.locator('[data-testid="stage-metrics-grid"] tr[data-stage="S1"]');
+      expect(await page.locator('[data-testid="stage-metrics-grid"]').getAttribute('data-step')).toBe(String(steps));
       const snr = Number(((await s1Row.locator('td[data-metric="snrDb"]').textContent()) ?? '').trim().split(/\s/)[0]);
       expect(Number.isFinite(snr)).toBe(true);
       expect(errors).toEqual([]);
