@@ -8,7 +8,7 @@
 import type { RunState } from '../engine/metamer-run.ts';
 import type { StepRecord } from '../engine/types.ts';
 import type { RunStore } from '../store/run-store.ts';
-import type { MetricsEntry, SavedReference, SavedRun, SavedSnapshot } from '../store/saved-run.ts';
+import { weightsHashOf, type MetricsEntry, type SavedReference, type SavedRun, type SavedSnapshot } from '../store/saved-run.ts';
 import type { MeasureScope, WorkerEvent } from '../worker/protocol.ts';
 
 /** What the page knows about a run before the worker has built it. */
@@ -16,7 +16,6 @@ export interface RunContext {
   id: string;
   modelId: string;
   modelName: string;
-  weightsHash: string;
   stage: string;
   reference: SavedReference;
   measure: MeasureScope;
@@ -88,13 +87,15 @@ export class RunRecorder {
         } else {
           const run: SavedRun = {
             id: ctx.id, createdAt: now, updatedAt: now, modelId: ctx.modelId, modelName: ctx.modelName,
-            weightsHash: ctx.weightsHash, stage: ctx.stage, reference: ctx.reference,
+            weightsHash: '', stage: ctx.stage, reference: ctx.reference,
             settings: { config: event.config, measure: ctx.measure, backend: ctx.backend },
             status: 'running', step: 0, totalSteps: event.totalSteps, records: [], metrics: [], verdict: null,
             snapshot: null, state: null,
           };
           if (ctx.group !== undefined) run.group = ctx.group;
-          this.enqueue(() => this.store.put(run));
+          // The weights that made this metamer: hashed from the manifest the worker actually loaded.
+          const manifest = event.manifest;
+          this.enqueue(async () => this.store.put({ ...run, weightsHash: await weightsHashOf(manifest) }));
         }
         this.created = true;
         return;

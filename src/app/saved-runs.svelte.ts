@@ -59,6 +59,22 @@ export class SavedRuns {
     return this.store?.get(id);
   }
 
+  /**
+   * Before resuming from a checkpoint at `step`: drops the saved history after it (a closed tab
+   * may have saved steps past its last checkpoint; they are recomputed, identically). Returns the
+   * run as it now stands.
+   */
+  async rewind(run: SavedRun, step: number): Promise<SavedRun> {
+    const rewound: SavedRun = {
+      ...run,
+      step,
+      records: run.records.filter((r) => r.step < step),
+      metrics: run.metrics.filter((m) => m.step <= step),
+    };
+    await this.store?.put(rewound);
+    return rewound;
+  }
+
   async delete(id: string): Promise<void> {
     if (!this.store) return;
     if (this.recorder?.currentId === id) this.recorder.detach();

@@ -7,14 +7,17 @@ import type { EngineEvent } from '../../src/engine/types.ts';
 import { openRunStore } from '../../src/store/run-store.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 
+import { createHash } from 'node:crypto';
+
+const WEIGHTS_HASH = createHash('sha256').update(`${'ab'.repeat(32)}  w.bin`).digest('hex');
 const config = makeRunConfig('S1', { passes: 1, itersPerPass: 6 });
 const context: RunContext = {
-  id: 'run-1', modelId: 'hmax', modelName: 'HMAX', weightsHash: 'abc', stage: 'S1',
+  id: 'run-1', modelId: 'hmax', modelName: 'HMAX', stage: 'S1',
   reference: { kind: 'bundled', index: 2 }, measure: 'all', backend: 'wasm',
 };
 
 const modelEvent = (): WorkerEvent => ({
-  type: 'model', manifest: {} as never, reference: { shape: [2], data: new Float32Array(2) },
+  type: 'model', manifest: { weights: [{ path: 'w.bin', sha256: 'ab'.repeat(32), bytes: 4 }] } as never, reference: { shape: [2], data: new Float32Array(2) },
   nullMax: null, nullStages: null, totalSteps: 6, config,
 });
 const engine = (event: EngineEvent): WorkerEvent => ({ type: 'engine', event });
@@ -53,6 +56,8 @@ describe('RunRecorder', () => {
     expect([2, 4]).toContain(saved.state!.step);
     expect(saved.settings).toEqual({ config, measure: 'all', backend: 'wasm' });
     expect(saved.reference).toEqual({ kind: 'bundled', index: 2 });
+    // sha256("abab…ab  w.bin"): the hash of the manifest the worker loaded (independently: sha256sum).
+    expect(saved.weightsHash).toBe(WEIGHTS_HASH);
 
     // Continue after a "reload": a new recorder updates the same run, appending to its history.
     const again = new RunRecorder(store, { flushMs: 5 });

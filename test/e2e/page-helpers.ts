@@ -1,0 +1,46 @@
+/** Shared e2e helpers: opening a page that records its errors, reading text and canvases. */
+import type { BrowserContext, Page } from 'playwright-core';
+
+export const SCREENSHOTS = 'test-results/screenshots';
+
+/** A new page whose uncaught errors and console errors are collected in `errors`. */
+export async function openPage(context: BrowserContext, url: string, viewport = { width: 1280, height: 900 }):
+  Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+export async function textOf(page: Page, testid: string): Promise<string> {
+  return ((await page.locator(`[data-testid="${testid}"]`).first().textContent()) ?? '').trim();
+}
+
+/** RGBA bytes of a canvas, read inside the page. */
+export function canvasPixels(page: Page, testid: string): Promise<number[]> {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector(`[data-testid="${id}"]`) as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data);
+  }, testid);
+}
+
+/** Resolves once the progress bar shows at least `step` steps done; throws with the page's error if it fails first. */
+export async function waitForStep(page: Page, step: number, timeoutMs: number): Promise<void> {
+  const handle = await page.waitForFunction(
+    (n) => {
+      if (document.querySelector('[data-testid="status"]')?.textContent === 'error') return 'error';
+      return Number(document.querySelector('[data-testid="step"]')?.textContent ?? '0') >= n ? 'ok' : null;
+    },
+    step,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  if ((await handle.jsonValue()) === 'error') {
+    throw new Error(`page reported an error: ${await page.locator('[data-testid="error"]').textContent().catch(() => null)}`);
+  }
+}
