@@ -19,6 +19,15 @@ describe('metamer models', () => {
       stages: manifest.stages.map((s: { name: string }) => s.name),
       null: Boolean(manifest.null),
     });
+    // Every built-in model directory is listed, each with a stored null whose stages are the model's.
+    const { readdirSync, existsSync } = await import('node:fs');
+    const dirs = readdirSync(join(REPO, 'models')).filter((d) => existsSync(join(REPO, 'models', d, 'manifest.json')));
+    expect(rows.map((m: { id: string }) => m.id).sort()).toEqual(dirs.sort());
+    for (const row of rows) {
+      expect(row.null, row.id).toBe(true);
+      const dist = validateNullDistribution(JSON.parse(readFileSync(join(REPO, 'models', row.id, 'null.json'), 'utf8')));
+      expect(Object.keys(dist.stages).sort(), row.id).toEqual([...row.stages].sort());
+    }
 
     const models = mkdtempSync(join(tmpdir(), 'metamer-models-'));
     cpSync(join(REPO, 'models'), models, { recursive: true });
