@@ -5,6 +5,7 @@
  * 16-way readout is the spatial max of the heatmap logits and reaches the documented
  * held-out accuracy, and a short block1 metamer passes all three null criteria.
  */
+import { shortMetamerVerdict } from './short-metamer.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
@@ -12,9 +13,6 @@ import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference, naturalStimuli } fr
 import { nodeModelSource } from '../../src/models/source-node.ts';
 import type { LoadedModel } from '../../src/models/manifest.ts';
 import { decodePng } from '../../src/models/png-image.ts';
-import { MetamerRun } from '../../src/engine/metamer-run.ts';
-import { makeRunConfig } from '../../src/engine/presets.ts';
-import { successTest } from '../../src/engine/verdict.ts';
 import { NULL_METRICS } from '../../src/engine/types.ts';
 import { Rng } from '../../src/engine/random.ts';
 
@@ -164,28 +162,7 @@ describe('centernet', () => {
 
 describe('short block1 metamer', () => {
   it('passes Spearman, Pearson and SNR against the null at block1 and keeps the class, with flat tensor count', async () => {
-    const { manifest, model, nullDistribution } = loaded;
-    const ref = await loadReference(manifest, source, 0);
-    const config = makeRunConfig('block1', { passes: 2, itersPerPass: 30, eta0: 1, seed: 1, metricsEvery: 0, snapshotEvery: 0 });
-    const run = new MetamerRun(model, ref, config);
-    run.stepOnce();
-    const afterFirst = tf.memory().numTensors;
-    while (!run.finished) run.stepOnce();
-    expect(tf.memory().numTensors).toBe(afterFirst);
-    const metrics = (await run.measure(['block1'])).block1;
-    const x = run.current();
-    const logitsRef = model.readout!.logits(ref);
-    const logitsMet = model.readout!.logits(x);
-    const cls = async (t: tf.Tensor) => model.readout!.labels[(await t.argMax(1).data())[0]];
-    const verdict = successTest({
-      stage: 'block1',
-      metrics,
-      nullDist: nullDistribution!,
-      referenceClass: await cls(logitsRef),
-      metamerClass: await cls(logitsMet),
-    });
-    tf.dispose([x, logitsRef, logitsMet, ref]);
-    run.dispose();
+    const verdict = await shortMetamerVerdict(loaded, source, 'block1', { passes: 2, itersPerPass: 30 });
     expect(verdict.criteria.map((c) => c.criterion)).toEqual(['spearman', 'pearson', 'snrDb', 'class']);
     expect(verdict.criteria.filter((c) => !c.pass)).toEqual([]);
     expect(verdict.pass).toBe(true);

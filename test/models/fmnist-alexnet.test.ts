@@ -4,6 +4,7 @@
  * reproduces PyTorch (logits and per-stage sums written by train.py), the readout reaches
  * the documented held-out accuracy, and a short relu0 metamer passes all three null criteria.
  */
+import { shortMetamerVerdict } from './short-metamer.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +13,6 @@ import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference, naturalStimuli } from '../../src/models/registry.ts';
 import { nodeModelSource } from '../../src/models/source-node.ts';
 import type { LoadedModel } from '../../src/models/manifest.ts';
-import { MetamerRun } from '../../src/engine/metamer-run.ts';
-import { makeRunConfig } from '../../src/engine/presets.ts';
-import { successTest } from '../../src/engine/verdict.ts';
 import { NULL_METRICS } from '../../src/engine/types.ts';
 
 const IDS = ['fmnist-alexnet', 'fmnist-alexnet-robust'] as const;
@@ -157,28 +155,7 @@ describe.each(IDS)('%s', (id) => {
 
 describe('short relu0 metamers', () => {
   it.each(IDS)('%s: passes Spearman, Pearson and SNR against the null at relu0, with flat tensor count', async (id) => {
-    const { manifest, model, nullDistribution } = loaded[id];
-    const ref = await loadReference(manifest, source, 0);
-    const config = makeRunConfig('relu0', { passes: 3, itersPerPass: 100, eta0: 1, seed: 1, metricsEvery: 0, snapshotEvery: 0 });
-    const run = new MetamerRun(model, ref, config);
-    run.stepOnce();
-    const afterFirst = tf.memory().numTensors;
-    while (!run.finished) run.stepOnce();
-    expect(tf.memory().numTensors).toBe(afterFirst);
-    const metrics = (await run.measure(['relu0'])).relu0;
-    const x = run.current();
-    const logitsRef = model.readout!.logits(ref);
-    const logitsMet = model.readout!.logits(x);
-    const cls = async (t: tf.Tensor) => model.readout!.labels[(await t.argMax(1).data())[0]];
-    const verdict = successTest({
-      stage: 'relu0',
-      metrics,
-      nullDist: nullDistribution!,
-      referenceClass: await cls(logitsRef),
-      metamerClass: await cls(logitsMet),
-    });
-    tf.dispose([x, logitsRef, logitsMet, ref]);
-    run.dispose();
+    const verdict = await shortMetamerVerdict(loaded[id], source, 'relu0', { passes: 3, itersPerPass: 100 });
     expect(verdict.criteria.map((c) => c.criterion)).toEqual(['spearman', 'pearson', 'snrDb', 'class']);
     expect(verdict.criteria.filter((c) => !c.pass)).toEqual([]);
     expect(verdict.pass).toBe(true);
