@@ -2,13 +2,13 @@
  * Serves the repository's `models/` folder at `/models/` during `vite` dev and copies
  * its runtime files into `dist/models/` on `vite build`, so the built-in models load
  * lazily by URL in the browser while staying in one place in the repo.
- * Only runtime artifacts travel (json, bin, png, wav, npy); build scripts stay behind.
+ * Only runtime artifacts travel (json, bin, png, wav, npy, jpg, mulaw); build scripts stay behind.
  */
 import type { Plugin } from 'vite';
 import { createReadStream, existsSync, statSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, extname, resolve, relative, sep } from 'node:path';
 
-const RUNTIME_EXT = new Set(['.json', '.bin', '.png', '.wav', '.npy', '.jpg']);
+const RUNTIME_EXT = new Set(['.json', '.bin', '.png', '.wav', '.npy', '.jpg', '.mulaw']);
 const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.bin': 'application/octet-stream',
