@@ -117,8 +117,9 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'init': {
       const choice = await chooseBackend(cmd.backend);
       if (choice.backend === 'webgpu') watchDeviceLoss();
-      post({ type: 'ready', backend: choice.backend, fallbacks: choice.fallbacks });
+      // Models first: once the page says "ready", it can show every model (no race with the list).
       post({ type: 'models', manifests: await listModels() });
+      post({ type: 'ready', backend: choice.backend, fallbacks: choice.fallbacks });
       return;
     }
     case 'start': {

@@ -36,7 +36,7 @@ export type NullMaxima = Record<string, Partial<Record<MetricName, number>>>;
 
 export type WorkerEvent =
   | { type: 'ready'; backend: string; fallbacks: BackendFallback[] }
-  /** The built-in models (manifests only, nothing built), sent once after 'ready'. */
+  /** The built-in models (manifests only, nothing built), sent once, just before 'ready'. */
   | { type: 'models'; manifests: ModelManifest[] }
   | {
       type: 'model';
