@@ -1,4 +1,5 @@
 /** Shared e2e helpers: opening a page that records its errors, reading text and canvases. */
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 
 export const SCREENSHOTS = 'test-results/screenshots';
@@ -43,4 +44,10 @@ export async function waitForStep(page: Page, step: number, timeoutMs: number): 
   if ((await handle.jsonValue()) === 'error') {
     throw new Error(`page reported an error: ${await page.locator('[data-testid="error"]').textContent().catch(() => null)}`);
   }
+}
+
+/** Clicks the control `testid` and returns the file it downloads (name and bytes). */
+export async function download(page: Page, testid: string): Promise<{ name: string; bytes: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
+  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }

@@ -7,12 +7,12 @@
  * covered with the image model (playground-image.test.ts). Corrupt audio uploads: audio-page.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { launchChromium } from './chromium.ts';
 import { waitForStatus } from './page-status.ts';
-import { SCREENSHOTS, openPage, textOf, waitForStep } from './page-helpers.ts';
+import { SCREENSHOTS, download, openPage, textOf, waitForStep } from './page-helpers.ts';
 
 const baseUrl = inject('baseUrl');
 const STEPS = 4;
@@ -31,11 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function download(page: Page, testid: string): Promise<Buffer> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
-  return readFileSync(await file.path());
-}
 
 describe('playground, audio model', () => {
   it('pauses, reloads, resumes to the end of an uninterrupted run (shared URL); exports WAV and JSON', async () => {
@@ -63,11 +58,11 @@ describe('playground, audio model', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/playground-audio-resumed.png`, fullPage: true });
 
       // The WAV export holds the metamer: 2 s at 20 kHz, 16-bit, not silence.
-      const wav = decodeWav(await download(page, 'export-metamer'));
+      const wav = decodeWav((await download(page, 'export-metamer')).bytes);
       expect(wav.sampleRate).toBe(20000);
       expect(wav.channels[0].length).toBe(40000);
       expect(wav.channels[0].some((v) => v !== 0)).toBe(true);
-      const run = JSON.parse((await download(page, 'export-json')).toString('utf8'));
+      const run = JSON.parse((await download(page, 'export-json')).bytes.toString('utf8'));
       expect(run.model.id).toBe('spectemp');
       expect(run.stage).toBe('cochleagram');
       expect(run.seed).toBe(2);

@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { decode } from 'fast-png';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
 import { waitForStatus } from './page-status.ts';
-import { SCREENSHOTS, canvasPixels, openPage, textOf, waitForStep } from './page-helpers.ts';
+import { SCREENSHOTS, canvasPixels, download, openPage, textOf, waitForStep } from './page-helpers.ts';
 
 const baseUrl = inject('baseUrl');
 const MODEL = 'fmnist-alexnet';
@@ -36,12 +36,6 @@ afterAll(async () => {
 
 async function lossTexts(page: Page): Promise<{ first: string; last: string }> {
   return { first: await textOf(page, 'loss-first'), last: await textOf(page, 'loss-last') };
-}
-
-async function download(page: Page, testid: string): Promise<{ name: string; bytes: Buffer }> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), bytes: readFileSync(path) };
 }
 
 describe('playground, image model on WebGPU', () => {
