@@ -100,7 +100,16 @@ async function verifiedSource(manifest: ModelManifest, source: ModelSource): Pro
 }
 
 export async function loadBuiltinModel(id: string, source: ModelSource): Promise<LoadedModel> {
-  const manifest = await readManifest(id, source);
+  return loadModelFromManifest(await readManifest(id, source), source);
+}
+
+/**
+ * Builds any model from its manifest and a source holding its files (paths `<id>/<file>`):
+ * the built-in models, and imported ones (an in-memory source over the user's files). The
+ * weights are size- and SHA-256-checked; the null, if the manifest names one, is read too.
+ */
+export async function loadModelFromManifest(manifest: ModelManifest, source: ModelSource): Promise<LoadedModel> {
+  const id = manifest.id;
   const build = BUILDERS[manifest.builder];
   if (!build) throw corrupt(id, `unknown builder "${manifest.builder}" (known: ${Object.keys(BUILDERS).join(', ')})`);
   const files = await verifiedSource(manifest, source);
