@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NullDistribution, StagedModel } from '../engine/types.ts';
 import { Rng } from '../engine/random.ts';
+import { sha256Hex } from '../store/sha256.ts';
 import type { LoadedModel, ModelManifest, ModelSource } from './manifest.ts';
 import { buildHmaxModel } from './hmax/hmax-model.ts';
 import { buildSpectempModel } from './spectemp/spectemp-model.ts';
@@ -68,13 +69,6 @@ export async function listBuiltinModels(source: ModelSource): Promise<ModelManif
   return Promise.all(BUILTIN_MODEL_IDS.map((id) => readManifest(id, source)));
 }
 
-export async function sha256Hex(data: ArrayBuffer): Promise<string | null> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return null; // insecure browser context: sizes are still checked
-  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * Reads every weight file of a manifest, checks its size and SHA-256, and returns a source
  * that serves those verified bytes to the builder (so they are read once).
@@ -87,8 +81,8 @@ async function verifiedSource(manifest: ModelManifest, source: ModelSource): Pro
     if (data.byteLength !== w.bytes) {
       throw new Error(`model file ${path} has ${data.byteLength} bytes, manifest says ${w.bytes} (corrupt or stale file)`);
     }
-    const hash = await sha256Hex(data);
-    if (hash !== null && hash !== w.sha256) {
+    const hash = await sha256Hex(new Uint8Array(data));
+    if (hash !== w.sha256) {
       throw new Error(`model file ${path} fails its SHA-256 check (got ${hash}, manifest says ${w.sha256})`);
     }
     verified.set(path, data);

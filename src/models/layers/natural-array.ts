@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../engine/random.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
+import { sha256Hex } from '../../store/sha256.ts';
 
 export interface NaturalArrayParams {
   /** Path relative to models/<id>/ of the raw uint8 file. */
@@ -16,13 +17,6 @@ export interface NaturalArrayParams {
   description?: string;
   /** SHA-256 (hex) of the file; checked when given and the platform can hash. */
   sha256?: string;
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string | null> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return null; // insecure browser context: the size is still checked
-  const digest = new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function naturalArrayParams(manifest: ModelManifest): NaturalArrayParams | null {
@@ -60,7 +54,7 @@ export async function naturalArrayStimuli(
   }
   if (p.sha256 !== undefined) {
     const hash = await sha256Hex(bytes);
-    if (hash !== null && hash !== p.sha256) {
+    if (hash !== p.sha256) {
       throw new Error(`natural stimuli ${manifest.id}/${p.path} fail their SHA-256 check (got ${hash}, manifest says ${p.sha256})`);
     }
   }
