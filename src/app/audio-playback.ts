@@ -1,9 +1,8 @@
 /**
  * Listening to the clips: loudness matching (every clip is played at the same RMS, so an A/B
- * comparison is about content, not level), a one-voice Web Audio player, and the metamer as a
- * downloadable 16-bit WAV. The pure parts (rms, matchLoudness, wavFileName) are tested in node.
+ * comparison is about content, not level) and a one-voice Web Audio player. The pure parts
+ * (rms, matchLoudness) are tested in node. The WAV download is src/export/metamer-file.ts.
  */
-import { encodeWav } from '../audio/wav.ts';
 
 /** Playback level of every clip: the reference format's RMS (spec section 2). */
 export const PLAYBACK_RMS = 0.1;
@@ -21,17 +20,6 @@ export function matchLoudness(x: Float32Array, targetRms = PLAYBACK_RMS): Float3
   const r = rms(x);
   const gain = r > 0 ? targetRms / r : 0;
   return Float32Array.from(x, (v) => v * gain);
-}
-
-/** "metamer-<stage>-step<N>.wav", with characters unsafe in file names replaced. */
-export function wavFileName(stage: string, step: number): string {
-  return `metamer-${stage.replace(/[^A-Za-z0-9_.-]+/g, '_')}-step${step}.wav`;
-}
-
-/** A Blob URL of the clip as 16-bit PCM WAV; revoke it with URL.revokeObjectURL when replaced. */
-export function wavBlobUrl(samples: Float32Array, sampleRate: number): string {
-  const bytes = encodeWav(samples, sampleRate, { bitDepth: 16 });
-  return URL.createObjectURL(new Blob([bytes], { type: 'audio/wav' }));
 }
 
 /** Plays one clip at a time; starting another stops the first. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchLoudness, PLAYBACK_RMS, rms, wavFileName } from '../../src/app/audio-playback.ts';
-import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+import { matchLoudness, PLAYBACK_RMS, rms } from '../../src/app/audio-playback.ts';
 import { Rng } from '../../src/engine/random.ts';
 
 function rms64(x: ArrayLike<number>): number {
@@ -27,21 +26,5 @@ describe('loudness matching', () => {
     expect(rms(x)).toBeCloseTo(rms64(x), 12);
     expect(Array.from(matchLoudness(new Float32Array(8)))).toEqual(new Array(8).fill(0));
     expect(rms(new Float32Array(0))).toBe(0);
-  });
-});
-
-describe('metamer download', () => {
-  it('names the file after the stage and step', () => {
-    expect(wavFileName('cochleagram', 2)).toBe('metamer-cochleagram-step2.wav');
-    expect(wavFileName('a/b c', 10)).toBe('metamer-a_b_c-step10.wav');
-  });
-
-  it('16-bit WAV of a 2-s clip at 20 kHz holds 40000 samples', () => {
-    const x = Float32Array.from({ length: 40000 }, (_, i) => 0.1 * Math.sin(i));
-    const bytes = encodeWav(x, 20000, { bitDepth: 16 });
-    expect(bytes.length).toBe(44 + 80000);
-    const back = decodeWav(bytes);
-    expect(back.sampleRate).toBe(20000);
-    expect(back.channels[0].length).toBe(40000);
   });
 });

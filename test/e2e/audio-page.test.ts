@@ -1,13 +1,14 @@
 /**
  * The audio view end to end, in headless Chromium against the production build: a 2-step
  * spectemp run on wasm at the cochleagram stage; the waveforms and the worker-computed
- * cochleagrams are drawn; the metamer downloads as a 40000-sample 16-bit WAV; a corrupt upload
+ * cochleagrams are drawn; Export WAV downloads the metamer as a 40000-sample 16-bit WAV; a corrupt upload
  * is reported in the error area and the page keeps working.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { waitForStatus } from './page-status.ts';
+import { download } from './page-helpers.ts';
 import { launchChromium } from './chromium.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 
@@ -81,21 +82,17 @@ describe('audio page', () => {
       // Frequency axis labelled in Hz.
       expect(await page.locator('[data-testid="reference-cochleagram"] ~ svg').textContent()).toContain('1 k');
 
-      // The download: a 16-bit mono 20 kHz WAV of 40000 samples, named after stage and step.
-      const link = page.locator('[data-testid="download-metamer"]');
-      expect(await link.getAttribute('download')).toBe(`metamer-cochleagram-step${STEPS}.wav`);
-      const wav = await page.evaluate(async () => {
-        const a = document.querySelector('[data-testid="download-metamer"]') as HTMLAnchorElement;
-        const bytes = new Uint8Array(await (await fetch(a.href)).arrayBuffer());
-        const view = new DataView(bytes.buffer);
-        const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
-        return {
-          size: bytes.length, riff: tag(0), riffSize: view.getUint32(4, true), wave: tag(8), fmt: tag(12),
-          format: view.getUint16(20, true), channels: view.getUint16(22, true), rate: view.getUint32(24, true),
-          bits: view.getUint16(34, true), data: tag(36), dataBytes: view.getUint32(40, true),
-        };
-      });
-      expect(wav).toEqual({
+      // The Export WAV button: a 16-bit mono 20 kHz WAV of 40000 samples, named after model and stage.
+      const file = await download(page, 'export-metamer');
+      expect(file.name).toMatch(/spectemp.*cochleagram.*\.wav$/);
+      const bytes = new Uint8Array(file.bytes);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+      expect({
+        size: bytes.length, riff: tag(0), riffSize: view.getUint32(4, true), wave: tag(8), fmt: tag(12),
+        format: view.getUint16(20, true), channels: view.getUint16(22, true), rate: view.getUint32(24, true),
+        bits: view.getUint16(34, true), data: tag(36), dataBytes: view.getUint32(40, true),
+      }).toEqual({
         size: 44 + 80000, riff: 'RIFF', riffSize: 36 + 80000, wave: 'WAVE', fmt: 'fmt ',
         format: 1, channels: 1, rate: 20000, bits: 16, data: 'data', dataBytes: 80000,
       });
