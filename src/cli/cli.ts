@@ -16,13 +16,18 @@ interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'activations',
+    summary: "one stage's activations of a model (built-in or model file) for one input, as .npy",
+    load: async () => (await import('./commands/activations.ts')).activationsCommand,
+  },
+  {
     name: 'cochleagram',
     summary: "the audio models' cochleagram [211, 390] of a 2-s WAV file, as .npy",
     load: async () => (await import('./commands/cochleagram.ts')).cochleagramCommand,
   },
   {
     name: 'generate',
-    summary: 'generate a model metamer for one stage of a built-in model',
+    summary: 'generate a model metamer for one stage of a built-in model or a model file',
     load: async () => (await import('./commands/generate.ts')).generateCommand,
   },
   {
@@ -39,6 +44,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'null',
     summary: "build a model's null distribution (metrics between random natural stimuli)",
     load: async () => (await import('./commands/null.ts')).nullCommand,
+  },
+  {
+    name: 'stages',
+    summary: 'candidate stages of a model file (.onnx or TF.js model.json), with the paper names',
+    load: async () => (await import('./commands/stages.ts')).stagesCommand,
   },
 ];
 

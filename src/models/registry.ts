@@ -14,6 +14,7 @@ import { loadSpeechReference, speechStimuli } from './spectemp/natural-audio.ts'
 import { cropImage, decodePng, type PixelImage } from './png-image.ts';
 import { buildLayersModel } from './layers/layers-model.ts';
 import { buildGraphModel } from './graph/graph-model.ts';
+import { buildOnnxModel } from './onnx/onnx-model.ts';
 import { naturalArrayParams, naturalArrayStimuli } from './layers/natural-array.ts';
 import { buildCochCnnModel } from './cochcnn/cochcnn-model.ts';
 import { mulawClipsParams, mulawNaturalStimuli } from './cochcnn/mulaw-clips.ts';
@@ -28,6 +29,7 @@ export const BUILDERS: Record<string, ModelBuilder> = {
   spectemp: buildSpectempModel,
   layers: buildLayersModel,
   graph: buildGraphModel,
+  onnx: buildOnnxModel,
   cochcnn: buildCochCnnModel,
 };
 

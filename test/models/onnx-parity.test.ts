@@ -58,6 +58,7 @@ const PAPER_STAGES: Record<string, string[]> = {
   alexnet: ['relu0', 'relu1', 'relu2', 'relu3', 'relu4', 'fc0_relu', 'fc1_relu', 'final'],
   resnet: ['conv1_relu1', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'final'],
   cochcnn: ['relu0', 'relu1', 'relu2', 'relu3', 'relu4', 'avgpool', 'relufc', 'final'],
+  cornet: ['V1', 'V2', 'V4', 'IT', 'avgpool', 'final'],
 };
 const COCHLEAGRAM_INPUT = [1, 1, 211, 390];
 

@@ -67,7 +67,7 @@ FIXTURES = [
      "torchvision ResNet-50 layout (bottlenecks [3, 4, 6, 3]), base width 8 (1/8), 1000 classes"),
     ("resnet101", lambda: A.ResNet((3, 4, 23, 3), base=4), "image", "resnet",
      "torchvision ResNet-101 layout (bottlenecks [3, 4, 23, 3]), base width 4 (1/16), 1000 classes"),
-    ("cornet_s", lambda: A.CORnetS(), "image", None,
+    ("cornet_s", lambda: A.CORnetS(), "image", "cornet",
      "CORnet-S layout (V1, V2 x2, V4 x4, IT x2 recurrent steps unrolled), widths 4-8-16-32, 1000 classes; "
      "exported with training=TrainingMode.PRESERVE so BatchNormalization (and Identity) nodes stay in the graph"),
     ("lowpass_alexnet", lambda: A.LowpassAlexNet(hidden=64), "image", "alexnet",

@@ -18,8 +18,7 @@ import { writeNpy } from '../../io/npy.ts';
 import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
-import { loadBuiltinModel } from '../../models/registry.ts';
-import { nodeModelSource } from '../../models/source-node.ts';
+import { isModelPath, readNullFile, resolveModel, stageList } from '../model-arg.ts';
 
 /**
  * Spreads `steps` over the preset's passes: passes x itersPerPass with itersPerPass =
@@ -74,11 +73,12 @@ async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model
 
 export const generateCommand: Command = {
   name: 'generate',
-  summary: 'generate a model metamer for one stage of a built-in model',
-  usage: `Usage: metamer generate --model ID --stage NAME --input FILE --out DIR
+  summary: 'generate a model metamer for one stage of a built-in model or a model file',
+  usage: `Usage: metamer generate --model ID|PATH --stage NAME --input FILE --out DIR
                        [--steps N] [--seed S] [--preset quick|paper]
                        [--optimizer normalized-gd|adam] [--no-fake-relu]
-                       [--measure all|stage] [--backend wasm|cpu] [--models-dir DIR]
+                       [--measure all|stage] [--null FILE] [--backend wasm|cpu]
+                       [--models-dir DIR] [--input-spec FILE] [--stages a,b,...]
 
 Optimises noise until its activations at --stage match those of the reference --input
 (images: PNG/JPEG, converted, centre-cropped and resized to the model's input; audio: WAV,
@@ -89,7 +89,14 @@ metamer.png|.wav/.npy, reference.png|.wav/.npy, metrics.json (all stages, at the
 history.json (loss, eta, gradNorm per step), verdict.json (the success test at --stage
 against the model's null distribution) and run.json (settings, seed, model, weights hash).
 --measure stage computes the final metrics at --stage only (faster for large models).
---models-dir DIR reads models from DIR instead of the repository's models/ folder.`,
+--models-dir DIR reads models from DIR instead of the repository's models/ folder.
+--null FILE tests success against that null distribution (a "metamer null" output)
+instead of the model's stored one.
+
+--model PATH imports a model file on the fly: a .onnx file or a TF.js model.json with its
+shards (see "metamer stages PATH" for its stages and guessed input spec). --input-spec
+FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channelOrder");
+--stages a,b picks the stages measured (default: the suggested ones, plus --stage).`,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parse(argv, {
       ...COMMON_OPTIONS,
@@ -103,6 +110,9 @@ against the model's null distribution) and run.json (settings, seed, model, weig
       optimizer: { type: 'string' },
       'fake-relu': { type: 'boolean' },
       measure: { type: 'string' },
+      null: { type: 'string' },
+      'input-spec': { type: 'string' },
+      stages: { type: 'string' },
     });
     if (values.help) {
       io.out(`${this.usage}\n`);
@@ -121,9 +131,18 @@ against the model's null distribution) and run.json (settings, seed, model, weig
     const backend = backendOption(values.backend);
 
     const tf = await cliBackend(backend);
-    const source = nodeModelSource(values['models-dir']);
-    const loaded = await loadBuiltinModel(id, source);
+    if (values.stages !== undefined && !isModelPath(id)) throw new UsageError('--stages applies to a model file (--model path/to/model.onnx); a built-in model measures all its stages');
+    const loaded = await resolveModel(id, {
+      modelsDir: values['models-dir'],
+      inputSpecFile: values['input-spec'],
+      stages: stageList(values.stages),
+      alsoStages: [stage],
+    });
     const { model, manifest } = loaded;
+    if (values.null !== undefined) {
+      loaded.nullDistribution = await readNullFile(values.null);
+      if (loaded.nullDistribution.model !== manifest.id) io.err(`note: ${values.null} was built for model "${loaded.nullDistribution.model}", not "${manifest.id}"\n`);
+    }
     const disposables: tfTypes.Tensor[] = [];
     let run: MetamerRun | undefined;
     const stopper = new AbortController();
@@ -189,7 +208,8 @@ against the model's null distribution) and run.json (settings, seed, model, weig
 
       let verdict: unknown;
       if (!loaded.nullDistribution) {
-        verdict = { stage, pass: null, reason: `model "${id}" has no stored null distribution (build one with "metamer null")` };
+        const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
+        verdict = { stage, pass: null, reason: `model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})` };
       } else if (!loaded.nullDistribution.stages?.[stage]) {
         verdict = { stage, pass: null, reason: `the null distribution of "${id}" has no stage "${stage}"` };
       } else {
@@ -202,8 +222,9 @@ against the model's null distribution) and run.json (settings, seed, model, weig
       await writeFile(
         join(outDir, 'run.json'),
         json({
-          model: id,
+          model: manifest.id,
           modelName: manifest.name,
+          ...(loaded.imported ? { modelFile: id, inputSpec: manifest.inputSpec, modelParams: manifest.params } : {}),
           weightsSha256: weightsHash(manifest),
           weights: manifest.weights,
           stage,

@@ -1,13 +1,16 @@
 /** `metamer null`: builds a model's null distribution from random natural stimuli. */
 import { writeFile } from 'node:fs/promises';
+import type * as tfTypes from '@tensorflow/tfjs';
 import { COMMON_OPTIONS, backendOption, intOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { bar, progressReporter, type CliIo } from '../io.ts';
 import type { Command } from './command.ts';
 import { buildNullDistribution } from '../../engine/null-builder.ts';
-import { loadBuiltinModel, naturalStimuli } from '../../models/registry.ts';
+import { naturalStimuli } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
+import { importNaturalStimuli } from '../../models/import/natural-for-import.ts';
+import { resolveModel, stageList } from '../model-arg.ts';
 
 /** Smallest pool whose distinct pairs number at least twice `pairs` (so pairs stay varied). */
 export function defaultPoolSize(pairs: number): number {
@@ -16,18 +19,33 @@ export function defaultPoolSize(pairs: number): number {
   return n;
 }
 
+/**
+ * Pool size for an imported model's natural crops: pairs of crops of one photo are skipped,
+ * about 1 in 13 (the bundled photos) of all pairs; 1.25x the plain pool leaves ample room.
+ */
+export function importPoolSize(pairs: number): number {
+  return Math.ceil(1.25 * defaultPoolSize(pairs));
+}
+
 export const nullCommand: Command = {
   name: 'null',
   summary: "build a model's null distribution (metrics between random natural stimuli)",
-  usage: `Usage: metamer null --model ID --pairs N --out FILE [--seed S] [--pool P]
+  usage: `Usage: metamer null --model ID|PATH --pairs N --out FILE [--seed S] [--pool P]
                    [--stages a,b,...] [--backend wasm|cpu] [--models-dir DIR]
+                   [--input-spec FILE]
 
 Draws P random natural stimuli of the model (default: the smallest pool with at least
 2N distinct pairs), computes each one's activations once per stage, and measures Spearman,
 Pearson and SNR (dB) between N random distinct pairs at every stage (the reference member of
 each pair is chosen at random). Writes a metamer-null/1 JSON file; point the model's
 manifest "null" field at it to enable the success test. --models-dir DIR reads models from
-DIR instead of the repository's models/ folder.`,
+DIR instead of the repository's models/ folder.
+
+--model PATH imports a model file (.onnx, or TF.js model.json with its shards; see
+"metamer stages PATH"); --stages then picks among its candidate stages (default: the
+suggested ones) and --input-spec FILE overrides its guessed input spec. Its natural
+stimuli are random crops of the bundled photos (images; no pair of crops of one photo) or
+the bundled 2-s word clips (audio). Pass the file to "metamer generate --null FILE".`,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parse(argv, {
       ...COMMON_OPTIONS,
@@ -37,6 +55,7 @@ DIR instead of the repository's models/ folder.`,
       seed: { type: 'string' },
       pool: { type: 'string' },
       stages: { type: 'string' },
+      'input-spec': { type: 'string' },
     });
     if (values.help) {
       io.out(`${this.usage}\n`);
@@ -46,18 +65,37 @@ DIR instead of the repository's models/ folder.`,
     const pairs = intOption(values.pairs, 'pairs', undefined, 1);
     const out = requireString(values.out, 'out');
     const seed = intOption(values.seed, 'seed', 0);
-    const pool = intOption(values.pool, 'pool', defaultPoolSize(pairs), 2);
+    const poolGiven = values.pool !== undefined;
+    let pool = intOption(values.pool, 'pool', defaultPoolSize(pairs), 2);
     if (pairs > (pool * (pool - 1)) / 2) throw new UsageError(`--pairs ${pairs} exceeds the ${(pool * (pool - 1)) / 2} distinct pairs of a pool of ${pool}`);
     const tf = await cliBackend(backendOption(values.backend));
 
     const source = nodeModelSource(values['models-dir']);
-    const loaded = await loadBuiltinModel(id, source);
-    const stages = values.stages ? values.stages.split(',').map((s) => s.trim()) : [...loaded.model.stages];
+    const requested = stageList(values.stages);
+    const loaded = await resolveModel(id, { modelsDir: values['models-dir'], inputSpecFile: values['input-spec'], stages: requested });
+    const stages = requested ?? [...loaded.model.stages];
     for (const s of stages) if (!loaded.model.stages.includes(s)) throw new UsageError(`model "${id}" has no stage "${s}" (stages: ${loaded.model.stages.join(', ')})`);
 
+    let stimuli: tfTypes.Tensor[] = [];
+    let groups: number[] | undefined;
+    let sourceDescription = `random crops of the natural images listed in ${id}/manifest.json (params.natural), tfjs ${tf.getBackend()} backend`;
+    try {
+      if (loaded.imported) {
+        // Crops of one photo are never paired: draw a pool with enough pairs across photos.
+        if (!poolGiven) pool = importPoolSize(pairs);
+        const natural = await importNaturalStimuli(loaded.model.inputSpec, pool, seed, source);
+        stimuli = natural.stimuli;
+        groups = natural.groups;
+        sourceDescription = `${natural.description}; tfjs ${tf.getBackend()} backend`;
+      } else {
+        stimuli = await naturalStimuli(loaded.manifest, source, pool, seed);
+      }
+    } catch (e) {
+      loaded.model.dispose();
+      throw e;
+    }
     const progress = progressReporter(io);
-    io.err(`null for ${id}: ${pairs} pairs from ${pool} natural stimuli (seed ${seed}), stages ${stages.join(', ')}\n`);
-    const stimuli = await naturalStimuli(loaded.manifest, source, pool, seed);
+    io.err(`null for ${loaded.manifest.id}: ${pairs} pairs from ${pool} natural stimuli (seed ${seed}), stages ${stages.join(', ')}\n`);
     const started = Date.now();
     try {
       const dist = await buildNullDistribution({
@@ -66,7 +104,8 @@ DIR instead of the repository's models/ folder.`,
         pairs,
         seed,
         stages,
-        sourceDescription: `random crops of the natural images listed in ${id}/manifest.json (params.natural), tfjs ${tf.getBackend()} backend`,
+        sourceDescription,
+        groups,
         onProgress: (p) => {
           const what = p.phase === 'activations' ? `activations ${p.stages.join('+')}` : `pairs ${p.stages[0]}`;
           progress.update(`${bar(p.done, p.total)} ${what} ${p.done}/${p.total}`);
