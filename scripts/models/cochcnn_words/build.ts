@@ -14,17 +14,16 @@
  *    --tfjs-accuracy, the tfjs accuracy on the committed held-out set.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useNodeBackend } from '../../../src/platform/tf-node.ts';
 import type { ModelManifest } from '../../../src/models/manifest.ts';
 import { DEFAULT_MODELS_ROOT, nodeModelSource } from '../../../src/models/source-node.ts';
-import { buildNullDistribution } from '../../../src/engine/null-builder.ts';
 import { buildCochCnnModel } from '../../../src/models/cochcnn/cochcnn-model.ts';
 import { loadMulawClips, mulawNaturalStimuli } from '../../../src/models/cochcnn/mulaw-clips.ts';
 import { modelCard, type ExportRecord } from './model-card.ts';
+import { buildAndWriteNull, fileEntry, hasFlag, numberArg } from '../common.ts';
 
 export const COCHCNN_ID = 'cochcnn9-words';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -44,16 +43,6 @@ const STAGE_DESCRIPTIONS: Record<string, string> = {
   relufc: 'fc (1344 -> 128) + ReLU',
   final: 'word logits (128 -> 100), no softmax',
 };
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function fileEntry(dir: string, path: string): { path: string; sha256: string; bytes: number } {
-  const bytes = readFileSync(join(dir, path));
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength };
-}
 
 function python(script: string, args: string[] = []): void {
   const r = spawnSync(PYTHON, [join(HERE, script), ...args], { stdio: 'inherit', cwd: HERE });
@@ -78,7 +67,7 @@ async function runPython(): Promise<void> {
     ),
   );
   if (shards.some((c) => c !== 0)) throw new Error(`cache_cochleagrams.py failed (exit codes ${shards.join(', ')})`);
-  python('train.py', ['--epochs', String(arg('--epochs', 20))]);
+  python('train.py', ['--epochs', String(numberArg('--epochs', 20))]);
   python('export_tfjs.py');
 }
 
@@ -102,7 +91,7 @@ export async function heldoutAccuracy(model: Awaited<ReturnType<typeof buildCoch
 export async function buildCochCnnWords(): Promise<void> {
   const dir = join(DEFAULT_MODELS_ROOT, COCHCNN_ID);
   const missing = ['model.json', 'weights.bin', 'export.json', 'natural.mulaw', 'heldout.mulaw'].some((f) => !existsSync(join(dir, f)));
-  if (process.argv.includes('--retrain') || missing) await runPython();
+  if (hasFlag('--retrain') || missing) await runPython();
   const tf = await useNodeBackend('wasm');
   const record = JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')) as ExportRecord;
   const t = record.training;
@@ -163,7 +152,7 @@ export async function buildCochCnnWords(): Promise<void> {
 
   // The documented committed-set figure is torch's (export_tfjs.py); the tests check that tfjs
   // agrees clip by clip. --tfjs-accuracy also measures it here (one tfjs cochleagram per clip).
-  const tfjsHeldout = process.argv.includes('--tfjs-accuracy') ? await heldoutAccuracy(model, manifest) : null;
+  const tfjsHeldout = hasFlag('--tfjs-accuracy') ? await heldoutAccuracy(model, manifest) : null;
   (manifest.params as Record<string, unknown>).accuracy = {
     heldOutVoices: t.heldOutVoiceAccuracy,
     heldOutVoicesClips: t.testClips,
@@ -179,24 +168,20 @@ export async function buildCochCnnWords(): Promise<void> {
   console.log(manifest.accuracy);
 
   const nullPath = join(dir, 'null.json');
-  if (!process.argv.includes('--no-null')) {
-    const pairs = arg('--pairs', 20000);
+  if (!hasFlag('--no-null')) {
+    const pairs = numberArg('--pairs', 20000);
     const pool = record.natural.count;
     const stimuli = await mulawNaturalStimuli(manifest, source, pool, NULL_SEED);
-    const t0 = Date.now();
-    const nullDist = await buildNullDistribution({
+    await buildAndWriteNull({
       model,
       stimuli,
       pairs,
       seed: NULL_SEED,
       sourceDescription: `distinct pairs of the ${pool} natural word clips in models/${COCHCNN_ID}/natural.mulaw (training voices and noise mix)`,
-      onProgress: (p) => {
-        if (p.done === p.total || p.done % 50 === 0) console.log(`null ${p.phase} [${p.stages.join(',')}] ${p.done}/${p.total}`);
-      },
+      path: nullPath,
+      logEvery: 50,
+      summary: `null distribution: ${pairs} pairs of ${pool} clips`,
     });
-    tf.dispose(stimuli);
-    writeFileSync(nullPath, JSON.stringify(nullDist, null, 1) + '\n');
-    console.log(`null distribution: ${pairs} pairs of ${pool} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else if (!existsSync(nullPath)) {
     console.warn('no null.json: the success test needs one (run without --no-null)');
   }

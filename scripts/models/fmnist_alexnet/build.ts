@@ -15,7 +15,6 @@
  *    test images in natural.bin, every stage, three metrics) and the model card README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +22,9 @@ import { useNodeBackend } from '../../../src/platform/tf-node.ts';
 import type { ModelManifest } from '../../../src/models/manifest.ts';
 import { DEFAULT_MODELS_ROOT, nodeModelSource } from '../../../src/models/source-node.ts';
 import { loadBuiltinModel, naturalStimuli } from '../../../src/models/registry.ts';
-import { buildNullDistribution } from '../../../src/engine/null-builder.ts';
 import type { InputSpec } from '../../../src/engine/types.ts';
 import { modelCard, type TrainingRecord } from './model-card.ts';
+import { buildAndWriteNull, fileEntry, hasFlag, numberArg } from '../common.ts';
 
 export const FMNIST_MODEL_IDS = ['fmnist-alexnet', 'fmnist-alexnet-robust'] as const;
 export type FmnistModelId = (typeof FMNIST_MODEL_IDS)[number];
@@ -48,20 +47,6 @@ const STAGE_DESCRIPTIONS: Record<string, string> = {
   fc1_relu: 'fc1 (128 -> 64) + ReLU',
   final: 'class logits (64 -> 10), no softmax',
 };
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function fileEntry(dir: string, path: string): { path: string; sha256: string; bytes: number } {
-  const bytes = readFileSync(join(dir, path));
-  return { path, sha256: sha256(bytes), bytes: bytes.byteLength };
-}
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
@@ -86,7 +71,7 @@ function runTraining(): void {
   if (!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')) {
     throw new Error('Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist');
   }
-  const threads = String(arg('--threads', 2));
+  const threads = String(numberArg('--threads', 2));
   console.log(`training both twins: ${PYTHON} ${TRAIN_SCRIPT} --threads ${threads} (about 15 min on 2 CPU cores)`);
   const r = spawnSync(PYTHON, [TRAIN_SCRIPT, '--threads', threads], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`training failed (exit ${r.status})`);
@@ -172,18 +157,16 @@ async function buildNodeSide(id: FmnistModelId, withNull: boolean, pairs: number
   if (withNull) {
     const pool = (manifest.params!.naturalArray as { shape: number[] }).shape[0];
     const stimuli = await naturalStimuli(manifest, source, pool, NULL_SEED);
-    const t0 = Date.now();
-    const nullDist = await buildNullDistribution({
+    await buildAndWriteNull({
       model,
       stimuli,
       pairs,
       seed: NULL_SEED,
       sourceDescription: `distinct pairs of the ${pool} Fashion-MNIST test images in models/${id}/natural.bin`,
+      path: nullPath,
+      summary: `${id}: null distribution, ${pairs} pairs of ${pool} images,`,
     });
-    tf.dispose(stimuli);
-    writeFileSync(nullPath, JSON.stringify(nullDist, null, 1) + '\n');
     manifest.null = 'null.json';
-    console.log(`${id}: null distribution, ${pairs} pairs of ${pool} images, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else if (existsSync(nullPath)) {
     rmSync(nullPath); // stale for new weights
   }
@@ -198,10 +181,10 @@ async function buildNodeSide(id: FmnistModelId, withNull: boolean, pairs: number
 export async function buildFmnistModel(id: FmnistModelId): Promise<void> {
   const dir = join(DEFAULT_MODELS_ROOT, id);
   const missing = ['model.json', 'weights.bin', 'training.json', 'natural.bin'].some((f) => !existsSync(join(dir, f)));
-  const retrain = process.argv.includes('--retrain') || missing;
+  const retrain = hasFlag('--retrain') || missing;
   if (retrain) runTraining();
-  const withNull = !process.argv.includes('--no-null');
-  const pairs = arg('--pairs', 20000);
+  const withNull = !hasFlag('--no-null');
+  const pairs = numberArg('--pairs', 20000);
   for (const m of retrain ? FMNIST_MODEL_IDS : [id]) await buildNodeSide(m, withNull, pairs);
 }
 
