@@ -13,7 +13,7 @@ import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import { Rng } from '../../src/engine/random.ts';
 import type { InputSpec, StagedModel } from '../../src/engine/types.ts';
 import { parseOnnx } from '../../src/models/onnx/onnx-parse.ts';
-import { runOnnxGraph } from '../../src/models/onnx/onnx-runner.ts';
+import { probeShapes, runOnnxGraph } from '../../src/models/onnx/onnx-runner.ts';
 import { stagedModelFromOnnx, type OnnxStagedOptions } from '../../src/models/onnx/onnx-model.ts';
 import { loadModelFromManifest } from '../../src/models/registry.ts';
 import { sha256Hex } from '../../src/store/sha256.ts';
@@ -157,6 +157,18 @@ describe('onnx builder on wasm', () => {
     }
     tf.dispose([x, got]);
     m.dispose();
+  });
+
+  it('probeShapes records the shape of every float value computed from the input, not the folded shape arithmetic', () => {
+    const shapes = probeShapes(parseOnnx(BYTES), [1, 3, SIZE, SIZE]);
+    expect(shapes.get('input')).toEqual([1, 3, SIZE, SIZE]);
+    expect(shapes.get('r0')).toEqual([1, 4, SIZE, SIZE]);
+    expect(shapes.get('p0')).toEqual([1, 4, 5, 5]);
+    expect(shapes.get('gap')).toEqual([1, 6, 1, 1]);
+    expect(shapes.get('flat')).toEqual([1, 6]);
+    expect(shapes.get('logits')).toEqual([1, 5]);
+    for (const folded of ['s', 'n', 'n1d', 'flat_shape', 'w0']) expect(shapes.has(folded)).toBe(false);
+    expect(shapes.size).toBe(16 - 4 + 1); // node outputs minus the 4 folded shape values, plus the input
   });
 
   it('refuses bad options with messages naming the problem', () => {

@@ -283,7 +283,7 @@ describe.each(['cpu', 'wasm'] as NodeBackend[])('ONNX ops on %s', (backend) => {
   /** One-node graphs whose input gradient is checked against finite differences. */
   const gradCases: { name: string; op: string; x: number[]; offset?: number; attrs?: Record<string, AttrSpec>; inits?: () => Record<string, TensorSpec>; opset?: number }[] = [
     { name: 'Conv stride 2, asymmetric pads', op: 'Conv', x: [1, 2, 7, 6], attrs: { strides: [2, 2], pads: [0, 1, 2, 0] }, inits: () => ({ w: asTensorSpec(randomNd([3, 2, 3, 2], 0.5)) }) },
-    { name: 'Conv with end pads past the kernel', op: 'Conv', x: [1, 2, 5, 6], attrs: { strides: [2, 1], pads: [1, 0, 3, 2] }, inits: () => ({ w: asTensorSpec(randomNd([2, 2, 2, 2], 0.5)) }) },
+    { name: 'Conv with end pads past the kernel', op: 'Conv', x: [1, 2, 5, 6], attrs: { pads: [1, 0, 3, 2] }, inits: () => ({ w: asTensorSpec(randomNd([2, 2, 2, 2], 0.5)) }) },
     { name: 'Conv groups 2, dilation 2', op: 'Conv', x: [1, 4, 7, 7], attrs: { group: 2, dilations: [2, 2], pads: [2, 2, 2, 2] }, inits: () => ({ w: asTensorSpec(randomNd([4, 2, 3, 3], 0.5)) }) },
     { name: 'Conv depthwise stride 2', op: 'Conv', x: [1, 3, 8, 7], attrs: { group: 3, strides: [2, 2], pads: [1, 1, 1, 1] }, inits: () => ({ w: asTensorSpec(randomNd([6, 1, 3, 3], 0.5)) }) },
     { name: 'ConvTranspose stride 2, output_padding 1', op: 'ConvTranspose', x: [1, 3, 4, 5], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }, inits: () => ({ w: asTensorSpec(randomNd([3, 2, 3, 3], 0.5)) }) },

@@ -13,7 +13,7 @@ export interface OnnxConstant {
   name: string;
   dims: number[];
   dataType: OnnxDataType;
-  /** float32 for float types, Int32Array for int64/int32/int8/uint8/bool (int64 narrowed; checked for overflow). */
+  /** float32 for float types, Int32Array for int64/int32/int8/uint8/bool (int64 narrowed, saturating at the int32 limits: INT64_MAX "to the end" in Slice stays "to the end"). */
   data: Float32Array | Int32Array;
 }
 

@@ -191,4 +191,3 @@ export function assertSupportedOps(graph: OnnxGraph, nodes: readonly OnnxNode[] 
   );
 }
 
-export { opError };

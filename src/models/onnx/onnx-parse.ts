@@ -36,6 +36,7 @@ const DTYPE_NAMES: Record<number, string> = {
   9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
 };
 const HELD_LIST = 'float32, float64, int64, int32, int8, uint8, bool';
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const BYTES_PER: Record<OnnxDataType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
 
 export function dataTypeName(code: number): string {
@@ -68,7 +69,13 @@ export function tensorFromProto(t: proto.ITensorProto, what: string): OnnxConsta
     if (raw.length !== need) {
       throw new OnnxImportError(`${label} holds ${raw.length} bytes of data but its dims [${dims}] need ${need} (truncated or corrupt file)`);
     }
-    // Copy: raw may start at an odd offset of the file buffer; ONNX raw data is little-endian.
+    if ((dataType === 'float32' || dataType === 'int32') && LITTLE_ENDIAN) {
+      // Fast path for the bulk of the weights: copy the bytes into an aligned buffer
+      // (raw may start at any offset of the file) and view them as they are.
+      const aligned = new Uint8Array(raw); // a copy (Buffer.slice would be a view)
+      return { name, dims, dataType, data: dataType === 'float32' ? new Float32Array(aligned.buffer) : new Int32Array(aligned.buffer) };
+    }
+    // ONNX raw data is little-endian, at any offset of the file buffer.
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < size; i++) {
       switch (dataType) {
