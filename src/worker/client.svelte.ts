@@ -9,7 +9,25 @@ import type { ModelManifest } from '../models/manifest.ts';
 import type { BrowserBackend } from '../platform/backend-names.ts';
 import type { RunConfig } from '../engine/types.ts';
 import { StepRate } from '../app/rate.ts';
-import type { BackendFallback, MeasureScope, NullMaxima, WorkerCommand, WorkerEvent } from './protocol.ts';
+import type {
+  BackendFallback, ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, MeasureScope, NullMaxima, WorkerCommand, WorkerEvent,
+} from './protocol.ts';
+
+/** The null build of an imported model, as the import panel shows it. */
+export interface NullBuildState {
+  modelId: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  fraction: number;
+  /** What is being done (running) or why it failed. */
+  detail: string;
+  /** Built but not saved in the browser: why. */
+  saveError?: string | null;
+}
+
+interface PendingImport {
+  resolve: (value: never) => void;
+  reject: (err: Error) => void;
+}
 
 /** A cochleagram [channels, frames] of one stimulus, with each channel's frequency (Hz). */
 export interface CochleagramImage extends Stimulus {
@@ -41,8 +59,16 @@ export class EngineClient {
   status = $state<RunStatus>('starting');
   backend = $state<string | null>(null);
   fallbacks = $state.raw<BackendFallback[]>([]);
-  /** Built-in models the worker can load (manifests only). */
+  /** Models the worker can load (manifests only): built-in, then imported. */
   models = $state.raw<ModelManifest[]>([]);
+  /** Imported models among `models`, by id. */
+  imported = $state.raw<Record<string, ImportedModelInfo>>({});
+  /** Why imported models are not saved across reloads (IndexedDB unavailable), or null. */
+  modelStorageError = $state<string | null>(null);
+  /** The latest null build of an imported model (null: none this session). */
+  nullBuild = $state.raw<NullBuildState | null>(null);
+  /** An import-related failure not tied to a pending request (e.g. a delete). */
+  importError = $state<string | null>(null);
   /** Manifest of the model of the current run. */
   manifest = $state.raw<ModelManifest | null>(null);
   reference = $state.raw<Stimulus | null>(null);
@@ -75,6 +101,8 @@ export class EngineClient {
   private readonly rate = new StepRate();
   /** Raw worker events for observers such as the run recorder (every delta, unbatched). */
   private readonly observers = new Set<(e: WorkerEvent) => void>();
+  private nextRequestId = 1;
+  private readonly pendingImports = new Map<number, PendingImport>();
 
   constructor(backend?: BrowserBackend) {
     this.worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' });
@@ -161,7 +189,63 @@ export class EngineClient {
     if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.send({ type: 'stop' });
   }
 
+  /**
+   * Sends model files to the worker to inspect (their bytes are transferred: the caller must
+   * not use them afterwards). Resolves with the draft and its request id, which importModel
+   * and discardDraft take; rejects with the worker's one-line reason.
+   */
+  inspect(files: ImportFile[]): Promise<{ requestId: number; draft: ImportDraftSummary }> {
+    const requestId = this.nextRequestId++;
+    const done = this.awaitImport<ImportDraftSummary>(requestId).then((draft) => ({ requestId, draft }));
+    this.worker.postMessage({ type: 'inspect-model', requestId, files } satisfies WorkerCommand, files.map((f) => f.bytes));
+    return done;
+  }
+
+  /** Builds and saves the model of an inspected draft; resolves once it is listed among the models. */
+  importModel(requestId: number, choices: ImportChoices): Promise<{ manifest: ModelManifest; saveError: string | null }> {
+    const done = this.awaitImport<{ manifest: ModelManifest; saveError: string | null }>(requestId);
+    this.send({ type: 'import-model', requestId, choices: $state.snapshot(choices) as ImportChoices });
+    return done;
+  }
+
+  discardDraft(requestId: number): void {
+    this.send({ type: 'discard-draft', requestId });
+  }
+
+  buildNull(modelId: string, pairs: number, seed: number): void {
+    this.nullBuild = { modelId, status: 'running', fraction: 0, detail: 'starting' };
+    this.send({ type: 'build-null', modelId, pairs, seed });
+  }
+
+  cancelNull(): void {
+    if (this.nullBuild?.status === 'running') this.send({ type: 'cancel-null' });
+  }
+
+  deleteModel(modelId: string): void {
+    this.importError = null;
+    this.send({ type: 'delete-model', modelId });
+  }
+
+  private awaitImport<T>(requestId: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingImports.set(requestId, { resolve: resolve as (value: never) => void, reject });
+    });
+  }
+
+  private settleImport(requestId: number, value: unknown, error?: string): void {
+    const pending = this.pendingImports.get(requestId);
+    if (!pending) {
+      if (error) this.importError = error;
+      return;
+    }
+    this.pendingImports.delete(requestId);
+    if (error !== undefined) pending.reject(new Error(error));
+    else pending.resolve(value as never);
+  }
+
   dispose(): void {
+    for (const p of this.pendingImports.values()) p.reject(new Error('the engine worker was closed'));
+    this.pendingImports.clear();
     this.worker.terminate();
     if (this.publishTimer) clearTimeout(this.publishTimer);
   }
@@ -186,6 +270,29 @@ export class EngineClient {
         return;
       case 'models':
         this.models = msg.manifests;
+        this.imported = msg.imported;
+        this.modelStorageError = msg.storageError ?? null;
+        return;
+      case 'model-draft':
+        this.settleImport(msg.requestId, msg.draft);
+        return;
+      case 'model-imported':
+        this.settleImport(msg.requestId, { manifest: msg.manifest, saveError: msg.saveError });
+        return;
+      case 'import-error':
+        this.settleImport(msg.requestId, null, msg.message);
+        return;
+      case 'null-progress':
+        if (this.nullBuild?.modelId === msg.modelId && this.nullBuild.status === 'running') {
+          this.nullBuild = { ...this.nullBuild, fraction: msg.fraction, detail: msg.detail };
+        }
+        return;
+      case 'null-built':
+        this.nullBuild = { modelId: msg.modelId, status: 'done', fraction: 1, detail: `${msg.pairs} pairs`, saveError: msg.saveError };
+        if (this.manifest?.id === msg.modelId) this.nullStages = msg.stages;
+        return;
+      case 'null-failed':
+        this.nullBuild = { modelId: msg.modelId, status: msg.cancelled ? 'cancelled' : 'failed', fraction: this.nullBuild?.fraction ?? 0, detail: msg.message };
         return;
       case 'model':
         this.manifest = msg.manifest;

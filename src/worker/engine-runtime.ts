@@ -1,14 +1,15 @@
 /**
- * The seam between the engine worker and the engine/model modules: loads a built-in model
- * (cached per id, it is costly to build) and its reference, builds the MetamerRun, and applies
- * the paper's success test (null maxima + class readout) once the final metrics are known.
+ * The seam between the engine worker and the engine/model modules: loads a built-in or
+ * imported model (cached per id, it is costly to build) and its reference, builds the
+ * MetamerRun, and applies the paper's success test (null maxima + class readout) once the
+ * final metrics are known.
  */
 import * as tf from '@tensorflow/tfjs';
 import { MetamerRun, type RunState } from '../engine/metamer-run.ts';
 import { makeRunConfig } from '../engine/presets.ts';
 import { successTest } from '../engine/verdict.ts';
 import { NULL_METRICS, type MetricName, type MetricSet, type NullDistribution, type RunConfig, type Verdict } from '../engine/types.ts';
-import type { LoadedModel, ModelManifest } from '../models/manifest.ts';
+import type { LoadedModel, ModelManifest, ModelSource } from '../models/manifest.ts';
 import { listBuiltinModels, loadBuiltinModel, loadReference } from '../models/registry.ts';
 import { fetchModelSource } from '../models/source-fetch.ts';
 import { liveCadence } from './cadence.ts';
@@ -27,17 +28,48 @@ export interface PreparedRun {
 
 // Relative to the page's base so a build served under a sub-path still finds its models.
 const source = fetchModelSource(new URL(`${import.meta.env.BASE_URL}models/`, self.location.href).href);
+/** The built-in models' files (imported models draw their natural stimuli from them). */
+export const builtinSource: ModelSource = source;
 const loadedModels = new Map<string, Promise<LoadedModel>>();
 
-function loadModel(modelId: string): Promise<LoadedModel> {
+/** Models the user imported (import-service.ts): loaded from their in-memory or stored files. */
+export interface ImportedModels {
+  has(id: string): boolean;
+  load(id: string): Promise<LoadedModel>;
+  /** The default reference of an imported model that bundles none. */
+  naturalReference(manifest: ModelManifest, index: number): Promise<tf.Tensor>;
+}
+
+let imported: ImportedModels | null = null;
+
+export function useImportedModels(models: ImportedModels): void {
+  imported = models;
+}
+
+export function loadModel(modelId: string): Promise<LoadedModel> {
   let loading = loadedModels.get(modelId);
   if (!loading) {
-    loading = loadBuiltinModel(modelId, source);
+    loading = imported?.has(modelId) ? imported.load(modelId) : loadBuiltinModel(modelId, source);
     // A failed load must not poison the cache: the next Run tries again.
     loading.catch(() => loadedModels.delete(modelId));
     loadedModels.set(modelId, loading);
   }
   return loading;
+}
+
+/** Caches a model built elsewhere (an import builds it to check it), so its first run does not build it again. */
+export function cacheModel(loaded: LoadedModel): void {
+  void forgetModel(loaded.manifest.id);
+  loadedModels.set(loaded.manifest.id, Promise.resolve(loaded));
+}
+
+/** Drops a cached model (a deleted import) and frees its weights. */
+export async function forgetModel(modelId: string): Promise<void> {
+  const loading = loadedModels.get(modelId);
+  if (!loading) return;
+  loadedModels.delete(modelId);
+  const loaded = await loading.catch(() => null);
+  loaded?.model.dispose();
 }
 
 /** Manifests of every built-in model (cheap: JSON only). */
@@ -74,7 +106,9 @@ export async function prepareRun(modelId: string, stage: string, overrides: Part
     snapshotEvery: overrides.snapshotEvery ?? cadence.snapshotEvery,
     metricsEvery: overrides.metricsEvery ?? cadence.metricsEvery,
   });
-  const reference = referenceData ? userReference(manifest, referenceData) : await loadReference(manifest, source, referenceIndex);
+  const reference = referenceData ? userReference(manifest, referenceData)
+    : manifest.references.length === 0 && imported?.has(modelId) ? await imported.naturalReference(manifest, referenceIndex)
+      : await loadReference(manifest, source, referenceIndex);
   try {
     const run = new MetamerRun(model, reference, config, resume);
     return { manifest, reference, config, nullMax: nullMaxima(loaded.nullDistribution), run, loaded };

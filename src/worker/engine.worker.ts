@@ -6,8 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { EngineEvent, MetricSet } from '../engine/types.ts';
 import { chooseBackend } from '../platform/tf-browser.ts';
 import { transferablesOf, type MeasureScope, type WorkerCommand, type WorkerEvent } from './protocol.ts';
-import { prepareRun, judge, listModels, readoutLogits, type PreparedRun } from './engine-runtime.ts';
+import {
+  prepareRun, judge, listModels, readoutLogits, builtinSource, cacheModel, forgetModel, loadModel, useImportedModels, type PreparedRun,
+} from './engine-runtime.ts';
 import { CochleagramFeed } from './cochleagram-snapshots.ts';
+import { ImportService } from './import-service.ts';
+import { BUILTIN_MODEL_IDS } from '../models/registry.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -104,6 +108,41 @@ function release(prepared: PreparedRun): void {
   if (current === prepared) current = null;
 }
 
+/** Imported models: inspection, building, storage and their null (all off the UI thread). */
+const imports = new ImportService(builtinSource, BUILTIN_MODEL_IDS);
+useImportedModels(imports);
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Sends the model list: built-in, then imported (after every import, null or delete). */
+async function postModels(): Promise<void> {
+  post({
+    type: 'models', manifests: [...await listModels(), ...imports.manifests()], imported: imports.info(),
+    ...(imports.storageError ? { storageError: imports.storageError } : {}),
+  });
+}
+
+async function buildNull(modelId: string, pairs: number, seed: number): Promise<void> {
+  let lastPost = 0;
+  try {
+    const loaded = await loadModel(modelId);
+    const { dist, saveError } = await imports.buildNull(loaded, pairs, seed, (fraction, detail) => {
+      // Progress comes per stimulus; ~10 updates a second are plenty for a bar.
+      const now = performance.now();
+      if (now - lastPost < 100 && fraction < 1) return;
+      lastPost = now;
+      post({ type: 'null-progress', modelId, fraction, detail });
+    });
+    post({ type: 'null-built', modelId, stages: dist.stages, pairs, saveError });
+    await postModels();
+  } catch (err) {
+    const cancelled = /aborted/.test(errorText(err));
+    post({ type: 'null-failed', modelId, cancelled, message: cancelled ? 'null distribution build cancelled' : errorText(err) });
+  }
+}
+
 /** A lost WebGPU device cannot recover inside this worker: say so instead of hanging. */
 function watchDeviceLoss(): void {
   const backend = tf.backend() as unknown as { device?: GPUDevice };
@@ -117,8 +156,9 @@ async function handle(cmd: WorkerCommand): Promise<void> {
     case 'init': {
       const choice = await chooseBackend(cmd.backend);
       if (choice.backend === 'webgpu') watchDeviceLoss();
+      await imports.open();
       // Models first: once the page says "ready", it can show every model (no race with the list).
-      post({ type: 'models', manifests: await listModels() });
+      await postModels();
       post({ type: 'ready', backend: choice.backend, fallbacks: choice.fallbacks });
       return;
     }
@@ -169,6 +209,45 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       if (!current || running) return;
       pauseRequested = false;
       await drive(current);
+      return;
+    case 'inspect-model':
+      try {
+        post({ type: 'model-draft', requestId: cmd.requestId, draft: await imports.inspect(cmd.requestId, cmd.files) });
+      } catch (err) {
+        post({ type: 'import-error', requestId: cmd.requestId, message: errorText(err) });
+      }
+      return;
+    case 'import-model':
+      try {
+        const { manifest, loaded, saveError } = await imports.importModel(cmd.requestId, cmd.choices);
+        cacheModel(loaded);
+        await postModels();
+        post({ type: 'model-imported', requestId: cmd.requestId, manifest, saveError });
+      } catch (err) {
+        post({ type: 'import-error', requestId: cmd.requestId, message: errorText(err) });
+      }
+      return;
+    case 'discard-draft':
+      imports.discard(cmd.requestId);
+      return;
+    case 'build-null':
+      await buildNull(cmd.modelId, cmd.pairs, cmd.seed);
+      return;
+    case 'cancel-null':
+      imports.cancelNull();
+      return;
+    case 'delete-model':
+      if (current?.manifest.id === cmd.modelId) {
+        post({ type: 'import-error', requestId: -1, message: `model "${current.manifest.name}" is in use by a run: stop the run before deleting it` });
+        return;
+      }
+      try {
+        await forgetModel(cmd.modelId);
+        await imports.delete(cmd.modelId);
+      } catch (err) {
+        post({ type: 'import-error', requestId: -1, message: errorText(err) });
+      }
+      await postModels();
       return;
     case 'stop':
       if (running) {

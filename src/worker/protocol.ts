@@ -2,7 +2,7 @@
  * Messages between the page and the engine worker. Discriminated unions on `type`,
  * so both sides switch exhaustively. Large buffers (reference, snapshots) are transferred.
  */
-import type { EngineEvent, MetricName, NullDistribution, RunConfig, Verdict } from '../engine/types.ts';
+import type { EngineEvent, InputSpec, MetricName, NullDistribution, RunConfig, Verdict } from '../engine/types.ts';
 import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { BrowserBackend } from '../platform/backend-names.ts';
@@ -26,7 +26,74 @@ export type WorkerCommand =
     }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Import, step 1: parse the user's files (an .onnx, or model.json + shards) and discover stages. */
+  | { type: 'inspect-model'; requestId: number; files: ImportFile[] }
+  /** Import, step 2: turn the inspected draft into a model with the user's choices, build it, save it. */
+  | { type: 'import-model'; requestId: number; choices: ImportChoices }
+  /** Forget an inspected draft the user abandoned (frees its bytes in the worker). */
+  | { type: 'discard-draft'; requestId: number }
+  /** Null distribution of an imported model from the bundled natural stimuli (progress, then 'null-built'). */
+  | { type: 'build-null'; modelId: string; pairs: number; seed: number }
+  | { type: 'cancel-null' }
+  | { type: 'delete-model'; modelId: string };
+
+/** One file of a model to import, as the user dropped, picked or fetched it. */
+export interface ImportFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** A candidate stage of an imported model (stage discovery), as the import panel lists it. */
+export interface DraftStage {
+  /** Paper name when the architecture is recognised (relu0, layer1, ...), else derived (relu_3). */
+  name: string;
+  kind: string;
+  /** Activation shape without the batch dimension. */
+  shape: number[];
+  /** The ONNX value (or layer) it reads, and its op. */
+  value: string;
+  opType: string;
+  /** Pre-checked in the panel: the paper's stages for a recognised architecture. */
+  suggested: boolean;
+}
+
+/** What the page learns from 'inspect-model': enough to fill the import panel. */
+export interface ImportDraftSummary {
+  /** File format: 'onnx', or TF.js 'layers' / 'graph'. */
+  kind: string;
+  /** Recognised architecture family ('alexnet', 'resnet', 'vgg') or null. */
+  architecture: string | null;
+  candidates: DraftStage[];
+  /** Input spec guessed from the input's dims; the panel lets the user correct it. */
+  inputGuess: InputSpec;
+  layout: 'NCHW' | 'NHWC';
+  channelOrder: 'RGB' | 'BGR';
+  /** Set when the input is fixed by a front end ('cochleagram': 2-s, 20-kHz clips), so the spec is not editable. */
+  fixedInput: 'cochleagram' | null;
+  /** The graph input's dims (batch 1), for display and for checking the spec. */
+  inputDims: number[];
+  /** The model file (.onnx or model.json) and every file it needs. */
+  modelFile: string;
+  fileNames: string[];
+  totalBytes: number;
+}
+
+/** The user's choices in the import panel. */
+export interface ImportChoices {
+  name: string;
+  stages: string[];
+  inputSpec: InputSpec;
+  channelOrder?: 'RGB' | 'BGR';
+}
+
+/** Facts about an imported model the page shows beside its card. */
+export interface ImportedModelInfo {
+  hasNull: boolean;
+  bytes: number;
+  /** False when it could not be saved (storage full or unavailable): gone after a reload. */
+  saved: boolean;
+}
 
 /** Which stimulus a cochleagram belongs to: the reference, the start noise x_0, or a metamer iterate. */
 export type CochleagramWhich = 'reference' | 'start' | 'metamer';
@@ -36,8 +103,23 @@ export type NullMaxima = Record<string, Partial<Record<MetricName, number>>>;
 
 export type WorkerEvent =
   | { type: 'ready'; backend: string; fallbacks: BackendFallback[] }
-  /** The built-in models (manifests only, nothing built), sent once, just before 'ready'. */
-  | { type: 'models'; manifests: ModelManifest[] }
+  /**
+   * The models (manifests only, nothing built): built-in first, then imported ones; sent just
+   * before 'ready', and again whenever an imported model is added, changed or deleted.
+   */
+  | { type: 'models'; manifests: ModelManifest[]; imported: Record<string, ImportedModelInfo>; storageError?: string }
+  | { type: 'model-draft'; requestId: number; draft: ImportDraftSummary }
+  /**
+   * A one-line reason the import (inspection, build or save) failed; the app keeps working.
+   * requestId -1: not an answer to a request (a failed delete).
+   */
+  | { type: 'import-error'; requestId: number; message: string }
+  /** The model is built and listed; saveError says why it is not kept across reloads (null: saved). */
+  | { type: 'model-imported'; requestId: number; manifest: ModelManifest; saveError: string | null }
+  /** Null build progress: overall fraction 0..1 and a line saying what is being done. */
+  | { type: 'null-progress'; modelId: string; fraction: number; detail: string }
+  | { type: 'null-built'; modelId: string; stages: NullDistribution['stages']; pairs: number; saveError: string | null }
+  | { type: 'null-failed'; modelId: string; message: string; cancelled: boolean }
   | {
       type: 'model';
       manifest: ModelManifest;
