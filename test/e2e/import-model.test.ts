@@ -1,10 +1,11 @@
 /**
- * Bring your own model, end to end against the production build (wasm backend, for speed):
- * the small PyTorch AlexNet fixture goes into the import panel, its paper stages relu0..final
- * come back pre-checked, it is imported, its null is built in the worker (progress bar), a
- * short metamer at relu0 gets null-tested chips and a verdict; a corrupt file dropped on the
- * panel shows an inline error while the app keeps working; after a reload the model is still
- * listed (IndexedDB) with its null, and runs again with a verdict.
+ * Bring your own model, end to end against the production build (wasm backend, for speed) —
+ * issue 6's acceptance path: the small PyTorch AlexNet and ResNet-50 fixtures are dragged and
+ * dropped on the import panel, their paper stages come back pre-checked, they are imported,
+ * their nulls are built in the worker (progress bar), and short metamers get null-tested chips
+ * and a verdict. A corrupt file dropped on the panel shows an inline error while the app keeps
+ * working; after a reload the model is still listed (IndexedDB) with its null, and runs again
+ * with a verdict; the file chooser reads files too.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -12,12 +13,13 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
 import { waitForStatus } from './page-status.ts';
-import { SCREENSHOTS, openPage, textOf } from './page-helpers.ts';
+import { SCREENSHOTS, dropFiles, openPage, textOf } from './page-helpers.ts';
 
 const baseUrl = inject('baseUrl');
-const FIXTURE = join(import.meta.dirname, '../fixtures/onnx/alexnet.onnx');
+const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 const MODEL_ID = 'imported-alexnet';
 const PAPER_STAGES = ['relu0', 'relu1', 'relu2', 'relu3', 'relu4', 'fc0_relu', 'fc1_relu', 'final'];
+const RESNET_STAGES = ['conv1_relu1', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'final'];
 const SETTINGS = 'backend=wasm&steps=3&seed=1&measure=stage';
 const TIMEOUT = 240_000;
 
@@ -35,14 +37,20 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Dispatches a drop of one file (name, bytes) on the import zone, as a user's drag and drop does. */
-async function dropFile(page: Page, name: string, bytes: number[]): Promise<void> {
-  await page.evaluate(({ name, bytes }) => {
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(bytes)], name));
-    const zone = document.querySelector('[data-testid="import-drop"]')!;
-    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-  }, { name, bytes });
+/** Drags one file (name, bytes) onto the import zone and drops it; the zone must accept the drag. */
+async function dropFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  expect(await dropFiles(page, 'import-drop', [{ name, bytes }])).toBe(true);
+}
+
+/** Drops the fixture `<name>.onnx` on the import zone. */
+function dropFixture(page: Page, name: string): Promise<void> {
+  return dropFile(page, `${name}.onnx`, readFileSync(join(FIXTURES, `${name}.onnx`)));
+}
+
+/** The stages of the inspected draft that start checked, in order. */
+function checkedStages(page: Page): Promise<(string | undefined)[]> {
+  return page.$$eval('[data-testid="import-stage"]', (boxes) =>
+    (boxes as HTMLInputElement[]).filter((b) => b.checked).map((b) => b.dataset.stage));
 }
 
 /** Waits for the inspected draft; throws with the panel's inline error if the import fails instead. */
@@ -61,17 +69,15 @@ async function runToVerdict(page: Page): Promise<void> {
 }
 
 describe('importing a model in the app', () => {
-  it('imports the AlexNet fixture, builds its null, runs a metamer with null-tested chips; bad files fail inline', async () => {
+  it('imports the dropped AlexNet fixture, builds its null, runs a metamer with null-tested chips; bad files fail inline', async () => {
     const { page, errors } = await openPage(context, new URL(`?${SETTINGS}`, baseUrl).toString());
     try {
       await waitForStatus(page, ['ready'], 120_000);
       await page.click('[data-testid="import-open"]');
-      await page.setInputFiles('[data-testid="import-file"]', FIXTURE);
+      await dropFixture(page, 'alexnet');
       await waitForDraft(page);
       expect(await textOf(page, 'import-architecture')).toMatch(/^AlexNet/);
-      const checked = await page.$$eval('[data-testid="import-stage"]', (boxes) =>
-        (boxes as HTMLInputElement[]).filter((b) => b.checked).map((b) => b.dataset.stage));
-      expect(checked).toEqual(PAPER_STAGES);
+      expect(await checkedStages(page)).toEqual(PAPER_STAGES);
       expect(await page.inputValue('[data-testid="import-name"]')).toBe('alexnet');
       // The guess for a PyTorch [1, 3, 224, 224] input: 224x224 RGB in [0, 1], ImageNet normalisation.
       expect(await page.inputValue('[data-testid="import-height"]')).toBe('224');
@@ -117,7 +123,7 @@ describe('importing a model in the app', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/import-run-done.png`, fullPage: true });
 
       // A corrupt file dropped on the panel: an inline, one-line error naming it; the app keeps working.
-      await dropFile(page, 'broken.onnx', [0xff, 0xff, 0xff, 0x01, 0x02, 0x03]);
+      await dropFile(page, 'broken.onnx', Uint8Array.of(0xff, 0xff, 0xff, 0x01, 0x02, 0x03));
       await page.waitForSelector('[data-testid="import-error"]', { timeout: 60_000 });
       const message = await textOf(page, 'import-error');
       expect(message).toMatch(/broken\.onnx/);
@@ -126,8 +132,45 @@ describe('importing a model in the app', () => {
       expect(await textOf(page, 'status')).toBe('done');
       await page.locator('[data-testid="import-panel"]').screenshot({ path: `${SCREENSHOTS}/import-panel-error.png` });
       // A dropped .json that is not a TF.js model is refused by name too.
-      await dropFile(page, 'notes.json', Array.from(new TextEncoder().encode('{"a": 1}')));
+      await dropFile(page, 'notes.json', new TextEncoder().encode('{"a": 1}'));
       await page.waitForFunction(() => /notes\.json is not a TF\.js model\.json/.test(document.querySelector('[data-testid="import-error"]')?.textContent ?? ''), null, { timeout: 60_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('imports the dropped ResNet-50 fixture with the paper\'s stage names and runs a short metamer with null-tested chips', async () => {
+    const { page, errors } = await openPage(context, new URL(`?${SETTINGS}`, baseUrl).toString());
+    try {
+      await waitForStatus(page, ['ready'], 120_000);
+      await page.click('[data-testid="import-open"]');
+      await dropFixture(page, 'resnet50');
+      await waitForDraft(page);
+      expect(await textOf(page, 'import-architecture')).toMatch(/^ResNet/);
+      expect(await checkedStages(page)).toEqual(RESNET_STAGES);
+      expect(await page.inputValue('[data-testid="import-name"]')).toBe('resnet50');
+
+      await page.click('[data-testid="import-submit"]');
+      await page.waitForSelector('[data-testid="import-notice"]', { timeout: TIMEOUT });
+      const card = page.locator('[data-testid="model-cards"] [data-model-id="imported-resnet50"]');
+      expect(await card.getAttribute('class')).toMatch(/selected/);
+      expect(await page.$$eval('[data-testid="stage-pipeline"] [data-stage]', (els) => els.map((e) => (e as HTMLElement).dataset.stage)))
+        .toEqual(RESNET_STAGES);
+
+      // A small null (ResNet-50's forward passes dominate this test's time); the chips need one, not a tight one.
+      await page.fill('[data-testid="null-pairs"]', '12');
+      await page.click('[data-testid="null-build"]');
+      await page.waitForSelector('[data-testid="null-status"][data-status="done"]', { timeout: TIMEOUT });
+      expect(await textOf(page, 'null-status')).toMatch(/Built from 12 pairs\./);
+
+      // A 3-step metamer at conv1_relu1: live null-tested chips and a verdict (random weights: values not asserted).
+      expect(await page.inputValue('[data-testid="stage-select"]')).toBe('conv1_relu1');
+      await runToVerdict(page);
+      const row = page.locator('[data-testid="stage-metrics-grid"] tr[data-stage="conv1_relu1"]');
+      expect(await row.locator('[data-testid="chip-snrDb"]').count()).toBe(1);
+      expect(await row.locator('[data-testid="null-max"]').count()).toBe(3);
+      await page.screenshot({ path: `${SCREENSHOTS}/import-resnet50.png`, fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -145,10 +188,13 @@ describe('importing a model in the app', () => {
       await runToVerdict(page);
       expect(await page.locator('[data-testid="stage-metrics-grid"] tr[data-stage="relu0"] [data-testid="chip-snrDb"]').count()).toBe(1);
 
-      // A TF.js model.json dropped without its weight shard: the missing file is named. (The panel opens from the keyboard.)
+      // A TF.js model.json chosen with the file chooser without its weight shard: the missing file is named.
+      // (The panel opens from the keyboard.)
       await page.focus('[data-testid="import-open"]');
       await page.keyboard.press('Enter');
-      await dropFile(page, 'model.json', Array.from(readFileSync(join(import.meta.dirname, '../../models/fmnist-alexnet/model.json'))));
+      await page.setInputFiles('[data-testid="import-file"]', {
+        name: 'model.json', mimeType: 'application/json', buffer: readFileSync(join(import.meta.dirname, '../../models/fmnist-alexnet/model.json')),
+      });
       await page.waitForFunction(() => /weights\.bin/.test(document.querySelector('[data-testid="import-error"]')?.textContent ?? ''), null, { timeout: 60_000 });
 
       // A TF.js LayersModel from a URL (here the app's own Fashion-MNIST model.json, whose shard is fetched beside it).

@@ -13,6 +13,8 @@ import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import { nodeModelSource } from '../../src/models/source-node.ts';
 import { BUILTIN_MODEL_IDS } from '../../src/models/registry.ts';
 import { ImportService } from '../../src/worker/import-service.ts';
+import { inspectModelFiles } from '../../src/models/import/import-model.ts';
+import { buildOnnx, floatTensor } from '../models/onnx-build.ts';
 import { openModelStore } from '../../src/store/model-store.ts';
 import type { LoadedModel } from '../../src/models/manifest.ts';
 
@@ -164,9 +166,34 @@ describe('import service (worker side of the import panel)', () => {
     expect(corrupt).toBeInstanceOf(Error);
     expect((corrupt as Error).message).toMatch(/broken\.onnx/);
     expect((corrupt as Error).message).not.toMatch(/\n/);
+    // An op nothing implements: the message names the op and the node that uses it.
+    const unsupported = buildOnnx({
+      inputs: [{ name: 'x', dims: [1, 3, 8, 8] }],
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'relu_ok' },
+        { op: 'GridSample', inputs: ['r', 'r'], outputs: ['y'], name: 'warp_7' },
+      ],
+      outputs: ['y'],
+    });
+    await expect(s.inspect(3, [{ name: 'warp.onnx', bytes: new Uint8Array(unsupported).buffer }]))
+      .rejects.toThrow(/^unsupported ONNX op "GridSample" at node "warp_7"/);
     await s.delete(modelId);
     expect(s.manifests()).toEqual([]);
     expect((await service()).manifests()).toEqual([]);
     await expect(s.load(modelId)).rejects.toThrow(`unknown model "${modelId}": it is neither built in nor imported in this browser`);
+  });
+
+  it('a model whose weights exceed the memory budget is refused, naming file, size and budget', async () => {
+    // A conv with 4x3x3x3 float weights (432 bytes): refused under a 300-byte budget, accepted when the budget covers the file.
+    const bytes = buildOnnx({
+      inputs: [{ name: 'x', dims: [1, 3, 8, 8] }],
+      initializers: { w: floatTensor([4, 3, 3, 3], Array.from({ length: 108 }, (_, i) => i / 108)) },
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+      outputs: ['y'],
+    });
+    const file = { name: 'big.onnx', bytes: new Uint8Array(bytes).buffer };
+    await expect(inspectModelFiles([file], { maxWeightBytes: 300 }))
+      .rejects.toThrow(/^big\.onnx is \d+ bytes; models over 300 bytes of weights are refused \(memory budget\)$/);
+    await expect(inspectModelFiles([file], { maxWeightBytes: bytes.byteLength })).resolves.toMatchObject({ kind: 'onnx' });
   });
 });
