@@ -1,15 +1,18 @@
 /**
  * Builds the Spectemp model directory models/spectemp/:
- *   npx tsx scripts/build-spectemp.ts [--no-null] [--pairs 780] [--budget-mb 1500]
+ *   npx tsx scripts/build-spectemp.ts [--no-null] [--retrain-readout]
+ * (null.json itself: scripts/models/spectemp/build-null.ts, run next by npm run build:model -- spectemp)
  *
  * Requires the Debian package espeak-ng (`apt-get install espeak-ng`; GPL-3.0 program, its
  * synthesised output is not covered by the program's licence) to synthesise the natural speech
  * clips. Steps: synthesise 40 short English phrases with varied voices, pitches and speeds
  * (22.05 kHz) -> trim leading/trailing silence -> resample to 20 kHz (Kaiser-windowed sinc, below)
  * -> centre in 2 s -> remove the mean, RMS 0.1 -> 16-bit WAV under natural/, with SOURCES.md;
- * then manifest.json (stage shapes measured by running the model) and null.json (null
- * distribution of the match metrics between distinct pairs of clips, wasm backend).
- * The filters are computed in code from manifest.params, so there are no weight files.
+ * then manifest.json (stage shapes measured by running the model; it names null.json, which
+ * build-null.ts builds from the cochcnn9-words natural clips unless --no-null).
+ * The filters are computed in code from manifest.params; the only weight file is the linear word
+ * readout's (models/spectemp/readout.bin), kept as committed or, with --retrain-readout, retrained
+ * (scripts/models/spectemp/readout-build.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { useNodeBackend } from '../src/platform/tf-node.ts';
 import type { ModelManifest } from '../src/models/manifest.ts';
 import { nodeModelSource, DEFAULT_MODELS_ROOT } from '../src/models/source-node.ts';
 import { decodeWav16, encodeWav16 } from '../src/models/spectemp/wav16.ts';
-import { normaliseClip, speechStimuli } from '../src/models/spectemp/natural-audio.ts';
+import { normaliseClip } from '../src/models/spectemp/natural-audio.ts';
 import {
   createSpectempModel,
   DEFAULT_SPECTEMP_PARAMS,
@@ -28,10 +31,10 @@ import {
   type SpectempParams,
 } from '../src/models/spectemp/spectemp-model.ts';
 import { validateCochleagramConfig } from '../src/audio/cochleagram-config.ts';
+import { addReadout, retrainReadout } from './models/spectemp/readout-build.ts';
 
 const RATE = 20000;
 const LENGTH = 40000;
-const NULL_SEED = 11;
 const REFERENCE_COUNT = 3;
 
 interface Utterance {
@@ -85,10 +88,6 @@ const UTTERANCES: Utterance[] = [
   { text: 'thank you very much', voice: 'en-gb-x-gbclan+m1', pitch: 48, speed: 150 },
 ];
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 function writeFile(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -276,30 +275,17 @@ async function main(): Promise<void> {
 
   const nullPath = join(modelDir, 'null.json');
   if (!process.argv.includes('--no-null')) {
-    const { buildNullDistribution } = await import('../src/engine/null-builder.ts');
-    const stimuli = await speechStimuli(manifest, nodeModelSource(), natural.length, NULL_SEED);
-    const pairs = arg('--pairs', (natural.length * (natural.length - 1)) / 2);
-    const t0 = Date.now();
-    const nullDist = await buildNullDistribution({
-      model,
-      stimuli,
-      pairs,
-      seed: NULL_SEED,
-      memoryBudgetBytes: arg('--budget-mb', 1500) * 2 ** 20,
-      sourceDescription: `distinct pairs of the ${natural.length} espeak-ng speech clips in models/spectemp/natural`,
-      onProgress: (p) => {
-        if (p.done === p.total || p.done % 10 === 0) console.log(`null ${p.phase} [${p.stages.join(',')}] ${p.done}/${p.total} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      },
-    });
-    stimuli.forEach((t) => t.dispose());
-    writeFile(nullPath, JSON.stringify(nullDist, null, 1) + '\n');
+    // Built right after this script by scripts/models/spectemp/build-null.ts (npm run build:model
+    // -- spectemp runs both): 20,000 pairs of the word-set clips, streamed through the disk.
     manifest.null = 'null.json';
-    console.log(`null distribution: ${pairs} pairs from ${natural.length} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } else if (existsSync(nullPath)) {
     rmSync(nullPath);
   }
   model.dispose();
-  writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const manifestPath = join(modelDir, 'manifest.json');
+  const previous = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest) : null;
+  addReadout(manifest, modelDir, process.argv.includes('--retrain-readout') ? await retrainReadout(modelDir) : null, previous);
+  writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote ${join(modelDir, 'manifest.json')}`);
 }
 

@@ -119,8 +119,9 @@ describe('Spectemp model', () => {
     expect(manifest.inputSpec.normalization).toBeUndefined();
     expect(manifest.stages.map((s) => s.name)).toEqual([...SPECTEMP_STAGES]);
     for (const s of manifest.stages) expect(s.shape).toEqual(shapes[s.name as keyof typeof shapes]);
-    expect(manifest.weights).toEqual([]);
-    expect(manifest.accuracy).toMatch(/no trained readout/i);
+    // The only weight file is the trained word readout's (spectemp-readout.test.ts).
+    expect(manifest.weights.map((w) => w.path)).toEqual(['readout.bin']);
+    expect(manifest.accuracy).toMatch(/linear word readout/i);
   });
 
   it('forward returns every stage with the predicted shapes; power = filtered^2, average = mean over time', () => {

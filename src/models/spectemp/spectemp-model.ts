@@ -6,7 +6,8 @@
  *      transfer functions, so the filtered signal is real; see spectemp-filters.ts)
  *   -> power [1, 110, 211, 390]: its square
  *   -> average [1, 110, 211]: power averaged over time (frames), per filter and channel.
- * No trained readout yet (the linear readout for the class criterion is issue 5).
+ * With manifest.params.readout and manifest.classes, a trained linear word readout on `average`
+ * (spectemp-readout.ts) gives the model its class logits.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Cochleagram } from '../../audio/cochleagram.ts';
@@ -18,6 +19,7 @@ import type { ModelManifest, ModelSource } from '../manifest.ts';
 import { SPECTRAL_CENTRES, TEMPORAL_CENTRES, type SpectempGeometry } from './spectemp-filters.ts';
 import { SpectempFilterbank } from './spectemp-filterbank.ts';
 import { createSpectempSchedule } from './spectemp-schedule.ts';
+import { checkReadoutParams, SpectempReadout, type SpectempReadoutParams } from './spectemp-readout.ts';
 
 export const SPECTEMP_STAGES = ['cochleagram', 'filtered_signal', 'power', 'average'] as const;
 
@@ -33,6 +35,8 @@ export interface SpectempParams {
   cochleagram?: Partial<CochleagramConfig>;
   /** Natural speech clips (16-bit WAV, paths relative to the model directory). */
   natural?: string[];
+  /** The trained linear word readout on `average` (labels: manifest.classes). */
+  readout?: SpectempReadoutParams;
 }
 
 export const DEFAULT_SPECTEMP_PARAMS: SpectempParams = {
@@ -88,44 +92,60 @@ export function spectempStageShapes(params: SpectempParams): Record<(typeof SPEC
   };
 }
 
-export function createSpectempModel(id: string, params: SpectempParams = DEFAULT_SPECTEMP_PARAMS): StagedModel {
+/** `readout`: built from the weight file by buildSpectempModel; the model takes ownership. */
+export function createSpectempModel(id: string, params: SpectempParams = DEFAULT_SPECTEMP_PARAMS, readout?: SpectempReadout): StagedModel {
   const cochleagram = new Cochleagram(params.cochleagram ?? {});
   const bank = new SpectempFilterbank(spectempGeometry(params), {
     scales: params.spectralCentres,
     rates: params.temporalCentres,
   });
   const depth = (s: string) => SPECTEMP_STAGES.indexOf(s as (typeof SPECTEMP_STAGES)[number]);
+  const forward = (x: tf.Tensor, requested: readonly string[]): Record<string, tf.Tensor> => {
+    const deepest = Math.max(...requested.map(depth));
+    const acts: Record<string, tf.Tensor> = {};
+    const coch = cochleagram.apply(x); // [1, C, T]
+    acts.cochleagram = coch;
+    if (deepest >= 1) {
+      const filtered = tf.expandDims(bank.apply(coch), 0); // [1, F, C, T]
+      acts.filtered_signal = filtered;
+      if (deepest >= 2) {
+        const power = tf.square(filtered);
+        acts.power = power;
+        if (deepest >= 3) acts.average = tf.mean(power, 3); // [1, F, C]
+      }
+    }
+    return Object.fromEntries(requested.map((s) => [s, acts[s]]));
+  };
   return stagedModelFromFunction({
     id,
     stages: SPECTEMP_STAGES,
     inputSpec: spectempInputSpec(params.cochleagram),
     normalize: false,
-    forward(x, requested) {
-      const deepest = Math.max(...requested.map(depth));
-      const acts: Record<string, tf.Tensor> = {};
-      const coch = cochleagram.apply(x); // [1, C, T]
-      acts.cochleagram = coch;
-      if (deepest >= 1) {
-        const filtered = tf.expandDims(bank.apply(coch), 0); // [1, F, C, T]
-        acts.filtered_signal = filtered;
-        if (deepest >= 2) {
-          const power = tf.square(filtered);
-          acts.power = power;
-          if (deepest >= 3) acts.average = tf.mean(power, 3); // [1, F, C]
-        }
-      }
-      return Object.fromEntries(requested.map((s) => [s, acts[s]]));
+    forward,
+    readout: readout && {
+      labels: readout.labels,
+      logits: (x) => tf.tidy(() => readout.logits(forward(x, ['average']).average)),
     },
     lossSchedule: (stage) => createSpectempSchedule(stage, bank.filters),
     dispose() {
       cochleagram.dispose();
       bank.dispose();
+      readout?.dispose();
     },
   });
 }
 
-/** Builder "spectemp": everything is computed from manifest.params (no weight files). */
-export async function buildSpectempModel(manifest: ModelManifest, _source: ModelSource): Promise<StagedModel> {
+/**
+ * Builder "spectemp": the filters are computed from manifest.params; the only weight file is the
+ * optional linear readout's (params.readout, labels manifest.classes).
+ */
+export async function buildSpectempModel(manifest: ModelManifest, source: ModelSource): Promise<StagedModel> {
   const params = { ...DEFAULT_SPECTEMP_PARAMS, ...(manifest.params as Partial<SpectempParams> | undefined) };
-  return createSpectempModel(manifest.id, params);
+  if (params.readout === undefined) return createSpectempModel(manifest.id, params);
+  const readoutParams = checkReadoutParams(manifest.id, params.readout);
+  if (!manifest.classes || manifest.classes.length < 2) throw new Error(`model "${manifest.id}": params.readout needs manifest.classes (at least 2)`);
+  const file = `${manifest.id}/${readoutParams.path}`;
+  const data = await source.readBinary(file);
+  const average = spectempStageShapes(params).average as [number, number];
+  return createSpectempModel(manifest.id, params, new SpectempReadout(readoutParams, manifest.classes, average, data, file));
 }
