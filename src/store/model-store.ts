@@ -16,19 +16,40 @@
  */
 import type { NullDistribution } from '../engine/types.ts';
 import type { ModelManifest } from '../models/manifest.ts';
+import { IdbAccess, requestResult, StoreError, type DatabaseSpec, type StoreErrorReason } from './idb.ts';
 
 export const MODEL_DATABASE_NAME = 'metamer-playground-models';
-const DATABASE_VERSION = 1;
 const MODELS = 'models';
 const FILES = 'files';
 
-export type ModelStoreErrorReason = 'unavailable' | 'quota' | 'missing' | 'failed';
+/** The database holding that layout; upgrade creates whatever object store is missing. */
+const DATABASE: DatabaseSpec = {
+  name: MODEL_DATABASE_NAME,
+  version: 1,
+  openAction: 'open the model store',
+  upgrade: (db) => {
+    if (!db.objectStoreNames.contains(MODELS)) db.createObjectStore(MODELS, { keyPath: 'id' });
+    if (!db.objectStoreNames.contains(FILES)) {
+      db.createObjectStore(FILES, { keyPath: ['modelId', 'path'] }).createIndex('modelId', 'modelId', { unique: false });
+    }
+  },
+};
 
-export class ModelStoreError extends Error {
-  constructor(message: string, readonly reason: ModelStoreErrorReason, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ModelStoreError';
-  }
+export type ModelStoreErrorReason = StoreErrorReason;
+
+export class ModelStoreError extends StoreError {
+  override name = 'ModelStoreError';
+}
+
+const idb = new IdbAccess({
+  ErrorClass: ModelStoreError,
+  quotaAdvice: 'the model works for this session but is not saved. Delete imported models or old runs to make room.',
+  unavailableAdvice: 'Imported models will not be saved.',
+});
+
+/** Maps a storage failure to a ModelStoreError a user can act on. */
+export function modelStorageError(err: unknown, action: string): ModelStoreError {
+  return idb.storageError(err, action);
 }
 
 /** An imported model as stored: manifest, its files (paths relative to the model's folder) and its null. */
@@ -83,67 +104,9 @@ interface FileRow {
   bytes: ArrayBuffer;
 }
 
-function errorText(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'message' in err) {
-    const { name, message } = err as { name?: string; message?: string };
-    return message ? `${name ? `${name}: ` : ''}${message}` : String(name ?? err);
-  }
-  return String(err);
-}
-
-function isQuota(err: unknown): boolean {
-  return (err as { name?: unknown } | null)?.name === 'QuotaExceededError';
-}
-
-/** Maps a storage failure to a ModelStoreError a user can act on. */
-export function modelStorageError(err: unknown, action: string): ModelStoreError {
-  if (err instanceof ModelStoreError) return err;
-  if (isQuota(err)) {
-    return new ModelStoreError(
-      `Browser storage is full (quota exceeded) while trying to ${action}: the model works for this session but is not saved. Delete imported models or old runs to make room.`,
-      'quota', { cause: err });
-  }
-  return new ModelStoreError(`Could not ${action} in browser storage (${errorText(err)})`, 'failed', { cause: err });
-}
-
-function unavailable(detail: string, cause?: unknown): ModelStoreError {
-  return new ModelStoreError(
-    `IndexedDB is not available (${detail}); this happens in private browsing or when site storage is disabled. Imported models will not be saved.`,
-    'unavailable', { cause });
-}
-
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-/** Runs `body` in one transaction; resolves once it commits, and aborts it (writing nothing) if the body fails. */
+/** Runs `body` in one transaction over both object stores, so a model and its files change together or not at all. */
 function transact<T>(db: IDBDatabase, mode: IDBTransactionMode, action: string, body: (tx: IDBTransaction) => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let tx: IDBTransaction;
-    try {
-      tx = db.transaction([MODELS, FILES], mode);
-    } catch (err) {
-      reject(modelStorageError(err, action));
-      return;
-    }
-    let result: T;
-    let failure: ModelStoreError | null = null;
-    tx.oncomplete = () => (failure ? reject(failure) : resolve(result));
-    tx.onabort = () => reject(failure ?? modelStorageError(tx.error ?? new Error('transaction aborted'), action));
-    body(tx).then((value) => {
-      result = value;
-    }, (err: unknown) => {
-      failure ??= modelStorageError(err, action);
-      try {
-        tx.abort();
-      } catch {
-        // Already finished or aborting: oncomplete/onabort reports.
-      }
-    });
-  });
+  return idb.transact(db, [MODELS, FILES], mode, action, body);
 }
 
 function missing(id: string): ModelStoreError {
@@ -222,42 +185,7 @@ class IndexedDbModelStore implements ModelStore {
  * global indexedDB (tests: fake-indexeddb; works in a worker too). Rejects with
  * ModelStoreError('unavailable') when there is no IndexedDB or the browser refuses to open it.
  */
-export function openModelStore(indexedDB?: IDBFactory, options: ModelStoreOptions = {}): Promise<ModelStore> {
-  const factory = indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!factory) return Promise.reject(unavailable('this environment has no indexedDB'));
-  const now = options.now ?? Date.now;
-  return new Promise((resolve, reject) => {
-    let request: IDBOpenDBRequest;
-    try {
-      request = factory.open(options.name ?? MODEL_DATABASE_NAME, DATABASE_VERSION);
-    } catch (err) {
-      reject(unavailable(errorText(err), err));
-      return;
-    }
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(MODELS)) db.createObjectStore(MODELS, { keyPath: 'id' });
-      if (!db.objectStoreNames.contains(FILES)) {
-        db.createObjectStore(FILES, { keyPath: ['modelId', 'path'] }).createIndex('modelId', 'modelId', { unique: false });
-      }
-    };
-    request.onerror = () => {
-      const err = request.error;
-      reject(isQuota(err) ? modelStorageError(err, 'open the model store') : unavailable(errorText(err), err));
-    };
-    let gaveUp = false;
-    request.onblocked = () => {
-      gaveUp = true;
-      reject(unavailable('another tab holds an older version of the database open; close it and reload'));
-    };
-    request.onsuccess = () => {
-      const db = request.result;
-      if (gaveUp) {
-        db.close();
-        return;
-      }
-      db.onversionchange = () => db.close();
-      resolve(new IndexedDbModelStore(db, now));
-    };
-  });
+export async function openModelStore(indexedDB?: IDBFactory, options: ModelStoreOptions = {}): Promise<ModelStore> {
+  const db = await idb.open(indexedDB, { ...DATABASE, name: options.name ?? DATABASE.name });
+  return new IndexedDbModelStore(db, options.now ?? Date.now);
 }

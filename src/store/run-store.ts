@@ -20,25 +20,45 @@
  * without saving.
  */
 import type { StepRecord } from '../engine/types.ts';
+import { IdbAccess, requestResult, StoreError, type DatabaseSpec, type StoreErrorReason } from './idb.ts';
 import { isUnfinished, summarizeRun, type MetricsEntry, type RunSummary, type SavedRun } from './saved-run.ts';
 
 export const DATABASE_NAME = 'metamer-playground';
-const DATABASE_VERSION = 1;
 const RUNS = 'runs';
 const HISTORY = 'history';
 const SUMMARIES = 'summaries';
 
-export type RunStoreErrorReason = 'unavailable' | 'quota' | 'missing' | 'failed';
+/** The database holding that layout; upgrade creates whatever object store is missing. */
+const DATABASE: DatabaseSpec = {
+  name: DATABASE_NAME,
+  version: 1,
+  openAction: 'open the run store',
+  upgrade: (db) => {
+    if (!db.objectStoreNames.contains(RUNS)) db.createObjectStore(RUNS, { keyPath: 'id' });
+    if (!db.objectStoreNames.contains(HISTORY)) {
+      db.createObjectStore(HISTORY, { autoIncrement: true }).createIndex('runId', 'runId', { unique: false });
+    }
+    if (!db.objectStoreNames.contains(SUMMARIES)) {
+      db.createObjectStore(SUMMARIES, { keyPath: 'id' }).createIndex('group', 'group', { unique: false });
+    }
+  },
+};
 
-export class RunStoreError extends Error {
-  constructor(
-    message: string,
-    readonly reason: RunStoreErrorReason,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RunStoreError';
-  }
+export type RunStoreErrorReason = StoreErrorReason;
+
+export class RunStoreError extends StoreError {
+  override name = 'RunStoreError';
+}
+
+const idb = new IdbAccess({
+  ErrorClass: RunStoreError,
+  quotaAdvice: 'this run is not being saved. Delete old runs to make room.',
+  unavailableAdvice: 'Runs will not be saved.',
+});
+
+/** Maps a storage failure to a RunStoreError whose message a user can act on. */
+export function storageError(err: unknown, action: string): RunStoreError {
+  return idb.storageError(err, action);
 }
 
 /** Fields update() may change (history goes through appendHistory, identity never changes). */
@@ -77,87 +97,6 @@ interface HistoryRow {
   metrics: MetricsEntry[];
 }
 
-function errorName(err: unknown): string {
-  return (err as { name?: unknown } | null)?.name === undefined ? '' : String((err as { name: unknown }).name);
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
-    const { name, message } = err as { name?: string; message?: string };
-    return message ? `${name ? `${name}: ` : ''}${message}` : String(name ?? err);
-  }
-  return String(err);
-}
-
-/** Maps a storage failure to a RunStoreError whose message a user can act on. */
-export function storageError(err: unknown, action: string): RunStoreError {
-  if (err instanceof RunStoreError) return err;
-  if (errorName(err) === 'QuotaExceededError') {
-    return new RunStoreError(
-      `Browser storage is full (quota exceeded) while trying to ${action}: this run is not being saved. Delete old runs to make room.`,
-      'quota',
-      { cause: err },
-    );
-  }
-  return new RunStoreError(`Could not ${action} in browser storage (${errorText(err)})`, 'failed', { cause: err });
-}
-
-function unavailable(detail: string, cause?: unknown): RunStoreError {
-  return new RunStoreError(
-    `IndexedDB is not available (${detail}); this happens in private browsing or when site storage is disabled. Runs will not be saved.`,
-    'unavailable',
-    { cause },
-  );
-}
-
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-/**
- * Runs `body` in one transaction and resolves with its result once the transaction commits.
- * If the body throws (or rejects) the transaction is aborted, so a failed save writes nothing.
- */
-function transact<T>(
-  db: IDBDatabase,
-  stores: string[],
-  mode: IDBTransactionMode,
-  action: string,
-  body: (tx: IDBTransaction) => Promise<T>,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let tx: IDBTransaction;
-    try {
-      tx = db.transaction(stores, mode);
-    } catch (err) {
-      reject(storageError(err, action));
-      return;
-    }
-    let result: T;
-    let failure: RunStoreError | null = null;
-    tx.oncomplete = () => (failure ? reject(failure) : resolve(result));
-    tx.onabort = () => reject(failure ?? storageError(tx.error ?? new Error('transaction aborted'), action));
-    const fail = (err: unknown) => {
-      failure ??= storageError(err, action);
-      try {
-        tx.abort();
-      } catch {
-        // Already aborting or finished: onabort/oncomplete reports.
-      }
-    };
-    try {
-      body(tx).then((value) => {
-        result = value;
-      }, fail);
-    } catch (err) {
-      fail(err);
-    }
-  });
-}
-
 function splitRun(run: SavedRun): { head: RunHead; history: HistoryRow | null } {
   const { records, metrics, ...head } = run;
   const history = records.length > 0 || metrics.length > 0 ? { runId: run.id, records, metrics } : null;
@@ -182,7 +121,7 @@ class IndexedDbRunStore implements RunStore {
 
   put(run: SavedRun): Promise<void> {
     const { head, history } = splitRun(run);
-    return transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'save the run', async (tx) => {
+    return idb.transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'save the run', async (tx) => {
       const historyStore = tx.objectStore(HISTORY);
       tx.objectStore(RUNS).put(head);
       tx.objectStore(SUMMARIES).put(summarizeRun(head));
@@ -194,7 +133,7 @@ class IndexedDbRunStore implements RunStore {
   appendHistory(id: string, records: StepRecord[], metrics: MetricsEntry[]): Promise<void> {
     if (records.length === 0 && metrics.length === 0) return Promise.resolve();
     const updatedAt = this.now();
-    return transact(this.db, [HISTORY, SUMMARIES], 'readwrite', 'save the run history', async (tx) => {
+    return idb.transact(this.db, [HISTORY, SUMMARIES], 'readwrite', 'save the run history', async (tx) => {
       const summaries = tx.objectStore(SUMMARIES);
       const summary = (await requestResult(summaries.get(id))) as RunSummary | undefined;
       if (!summary) throw missing(id);
@@ -207,7 +146,7 @@ class IndexedDbRunStore implements RunStore {
 
   update(id: string, patch: RunPatch): Promise<RunSummary> {
     const stamp = this.now();
-    return transact(this.db, [RUNS, SUMMARIES], 'readwrite', 'update the run', async (tx) => {
+    return idb.transact(this.db, [RUNS, SUMMARIES], 'readwrite', 'update the run', async (tx) => {
       const runs = tx.objectStore(RUNS);
       const head = (await requestResult(runs.get(id))) as RunHead | undefined;
       if (!head) throw missing(id);
@@ -220,7 +159,7 @@ class IndexedDbRunStore implements RunStore {
   }
 
   get(id: string): Promise<SavedRun | undefined> {
-    return transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readonly', 'read the run', async (tx) => {
+    return idb.transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readonly', 'read the run', async (tx) => {
       // All requests are issued before any is awaited.
       const headRequest = requestResult(tx.objectStore(RUNS).get(id));
       const summaryRequest = requestResult(tx.objectStore(SUMMARIES).get(id));
@@ -240,14 +179,14 @@ class IndexedDbRunStore implements RunStore {
   }
 
   list(): Promise<RunSummary[]> {
-    return transact(this.db, [SUMMARIES], 'readonly', 'list saved runs', async (tx) => {
+    return idb.transact(this.db, [SUMMARIES], 'readonly', 'list saved runs', async (tx) => {
       const all = (await requestResult(tx.objectStore(SUMMARIES).getAll())) as RunSummary[];
       return all.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     });
   }
 
   delete(id: string): Promise<void> {
-    return transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'delete the run', async (tx) => {
+    return idb.transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'delete the run', async (tx) => {
       tx.objectStore(RUNS).delete(id);
       tx.objectStore(SUMMARIES).delete(id);
       await deleteHistory(tx.objectStore(HISTORY), id);
@@ -255,7 +194,7 @@ class IndexedDbRunStore implements RunStore {
   }
 
   deleteGroup(group: string): Promise<number> {
-    return transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'delete the runs', async (tx) => {
+    return idb.transact(this.db, [RUNS, HISTORY, SUMMARIES], 'readwrite', 'delete the runs', async (tx) => {
       const summaries = tx.objectStore(SUMMARIES);
       const ids = (await requestResult(summaries.index('group').getAllKeys(group))) as string[];
       const history = tx.objectStore(HISTORY);
@@ -286,50 +225,7 @@ class IndexedDbRunStore implements RunStore {
  * global indexedDB (tests: fake-indexeddb). Rejects with RunStoreError('unavailable') when
  * there is no IndexedDB or the browser refuses to open it.
  */
-export function openRunStore(indexedDB?: IDBFactory, options: RunStoreOptions = {}): Promise<RunStore> {
-  const factory = indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!factory) return Promise.reject(unavailable('this environment has no indexedDB'));
-  const now = options.now ?? Date.now;
-  return new Promise((resolve, reject) => {
-    let request: IDBOpenDBRequest;
-    try {
-      request = factory.open(options.name ?? DATABASE_NAME, DATABASE_VERSION);
-    } catch (err) {
-      // Some browsers throw SecurityError synchronously for opaque origins or disabled storage.
-      reject(unavailable(errorText(err), err));
-      return;
-    }
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(RUNS)) db.createObjectStore(RUNS, { keyPath: 'id' });
-      if (!db.objectStoreNames.contains(HISTORY)) {
-        db.createObjectStore(HISTORY, { autoIncrement: true }).createIndex('runId', 'runId', { unique: false });
-      }
-      if (!db.objectStoreNames.contains(SUMMARIES)) {
-        db.createObjectStore(SUMMARIES, { keyPath: 'id' }).createIndex('group', 'group', { unique: false });
-      }
-    };
-    request.onerror = () => {
-      const err = request.error;
-      reject(errorName(err) === 'QuotaExceededError' ? storageError(err, 'open the run store') : unavailable(errorText(err), err));
-    };
-    // Only a tab of an older app version (which failed to close on 'versionchange') can block
-    // an upgrade; give up with a message rather than hang, and close the connection if it
-    // opens after all.
-    let gaveUp = false;
-    request.onblocked = () => {
-      gaveUp = true;
-      reject(unavailable('another tab holds an older version of the database open; close it and reload'));
-    };
-    request.onsuccess = () => {
-      const db = request.result;
-      if (gaveUp) {
-        db.close();
-        return;
-      }
-      // Let a newer version of the app (another tab) upgrade the database instead of blocking it.
-      db.onversionchange = () => db.close();
-      resolve(new IndexedDbRunStore(db, now));
-    };
-  });
+export async function openRunStore(indexedDB?: IDBFactory, options: RunStoreOptions = {}): Promise<RunStore> {
+  const db = await idb.open(indexedDB, { ...DATABASE, name: options.name ?? DATABASE.name });
+  return new IndexedDbRunStore(db, options.now ?? Date.now);
 }
