@@ -270,8 +270,10 @@ if (id === 'hmax') {
   const { buildFmnistModel } = await import('./models/fmnist_alexnet/build.ts');
   await buildFmnistModel(id);
 } else if (id === 'spectemp') {
-  // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags.
+  // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags. Then
+  // the null distribution (20,000 pairs of the cochcnn9-words natural clips, features on disk).
   await import('./build-spectemp.ts');
+  if (!process.argv.includes('--no-null')) await import('./models/spectemp/build-null.ts');
 } else if (id === 'cochcnn9-words') {
   // Synthesises the word set (Debian espeak-ng, flite, festival) and trains with python3-torch
   // when the weights are missing or with --retrain; see the script.
@@ -282,7 +284,8 @@ if (id === 'hmax') {
   await import('./models/centernet/build-centernet.ts');
 } else {
   console.error('usage: npm run build:model -- hmax [--no-null] [--pairs 20000] [--pool 240]\n' +
-    '       npm run build:model -- spectemp [--no-null] [--pairs 780] (needs: apt-get install espeak-ng)\n' +
+    '       npm run build:model -- spectemp [--no-null] [--pairs 20000] [--budget-mb 3000] [--tmp /tmp] (needs: apt-get install espeak-ng;\n' +
+    '         the null needs ~28 GiB free under --tmp)\n' +
     '       npm run build:model -- fmnist-alexnet|fmnist-alexnet-robust [--retrain] [--threads 2] [--no-null] [--pairs 20000]\n' +
     '         (training needs: apt-get install python3-torch dataset-fashion-mnist)\n' +
     '       npm run build:model -- cochcnn9-words [--retrain] [--epochs 20] [--no-null] [--pairs 20000] [--tfjs-accuracy]\n' +
