@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import {
-  accumulateStageGram, averageRanksJs, computeNullValues, emptyStageGram, gramPairValues, loadStageScalars,
-  storeStimulusFeatures, type NullValues,
-} from '../../src/engine/null-builder.ts';
+import { computeNullValues, type NullValues } from '../../src/engine/null-builder.ts';
+import { loadStageScalars, storeStimulusFeatures } from '../../src/engine/null-features.ts';
+import { accumulateStageGram, emptyStageGram, gramPairValues } from '../../src/engine/null-gram.ts';
+import { averageRanksJs } from '../../src/engine/null-ranks.ts';
 import { InMemoryFeatureStore } from '../../src/engine/feature-store.ts';
 import { FileFeatureStore } from '../../scripts/lib/file-feature-store.ts';
 import type { MetricName, StagedModel } from '../../src/engine/types.ts';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { buildNullDistribution, computeNullValues, drawPairs } from '../../src/engine/null-builder.ts';
+import { buildNullDistribution, computeNullValues } from '../../src/engine/null-builder.ts';
+import { drawPairs } from '../../src/engine/null-draw-pairs.ts';
 import { stageMetrics } from '../../src/engine/metrics.ts';
 import { validateNullDistribution } from '../../src/engine/null-distribution.ts';
 import { Rng } from '../../src/engine/random.ts';

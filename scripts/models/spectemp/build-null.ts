@@ -26,9 +26,11 @@ import { nodeModelSource, DEFAULT_MODELS_ROOT } from '../../../src/models/source
 import { loadBuiltinModel, readManifest } from '../../../src/models/registry.ts';
 import { mulawClipsParams, mulawNaturalStimuli } from '../../../src/models/cochcnn/mulaw-clips.ts';
 import {
-  accumulateStageGram, buildNullDistribution, drawPairs, emptyStageGram, gramPairValues, loadStageScalars,
-  nullDistributionFromValues, storeStimulusFeatures, type NullProgress, type NullValues,
+  buildNullDistribution, nullDistributionFromValues, type NullProgress, type NullValues,
 } from '../../../src/engine/null-builder.ts';
+import { drawPairs } from '../../../src/engine/null-draw-pairs.ts';
+import { loadStageScalars, storeStimulusFeatures } from '../../../src/engine/null-features.ts';
+import { accumulateStageGram, emptyStageGram, gramPairValues } from '../../../src/engine/null-gram.ts';
 import { Rng } from '../../../src/engine/random.ts';
 import { validateNullDistribution } from '../../../src/engine/null-distribution.ts';
 import { FileFeatureStore } from '../../lib/file-feature-store.ts';
