@@ -1,6 +1,6 @@
 /**
  * Shared by the built-in model tests: a short metamer from the model's first bundled reference
- * at `stage`, judged by the paper's success test (three null criteria, plus the class when the
+ * (or a given one) at `stage`, judged by the paper's success test (three null criteria, plus the class when the
  * model has a readout), with the tensor count checked flat across steps.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -8,14 +8,16 @@ import { expect } from 'vitest';
 import { MetamerRun } from '../../src/engine/metamer-run.ts';
 import { makeRunConfig } from '../../src/engine/presets.ts';
 import { successTest } from '../../src/engine/verdict.ts';
-import type { Verdict } from '../../src/engine/types.ts';
+import type { RunConfig, Verdict } from '../../src/engine/types.ts';
 import type { LoadedModel, ModelSource } from '../../src/models/manifest.ts';
 import { loadReference } from '../../src/models/registry.ts';
 
 export async function shortMetamerVerdict(loaded: LoadedModel, source: ModelSource, stage: string,
-  budget: { passes: number; itersPerPass: number; eta0?: number }): Promise<Verdict> {
+  budget: Partial<RunConfig> & { passes: number; itersPerPass: number },
+  /** Another reference [1, ...shape] than the model's first bundled one (disposed here). */
+  reference?: tf.Tensor): Promise<Verdict> {
   const { manifest, model, nullDistribution } = loaded;
-  const ref = await loadReference(manifest, source, 0);
+  const ref = reference ?? (await loadReference(manifest, source, 0));
   const config = makeRunConfig(stage, { eta0: 1, ...budget, seed: 1, metricsEvery: 0, snapshotEvery: 0 });
   const run = new MetamerRun(model, ref, config);
   run.stepOnce();
