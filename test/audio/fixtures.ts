@@ -40,7 +40,7 @@ export function readFixture(set: FixtureSet, name: string): { data: Float64Array
   return { data, shape: entry.shape };
 }
 
-/** ||a - b|| / ||b|| in float64. */
+/** ||a - b|| / ||b|| in float64; ||a - b|| when b is all zeros (e.g. a ReLU stage that is off), so equal zero vectors give 0. */
 export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let num = 0;
@@ -49,5 +49,5 @@ export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;
   }
-  return Math.sqrt(num / den);
+  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }

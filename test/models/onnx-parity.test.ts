@@ -30,6 +30,7 @@ import { applyInputSpecFile } from '../../src/models/import/input-spec-file.ts';
 import { detectArchitecture, discoverStages, suggestedStages, type CandidateStage } from '../../src/models/import/stage-discovery.ts';
 import { useNodeBackend, type NodeBackend } from '../../src/platform/tf-node.ts';
 import { runOnnxOracle, type OracleTensor } from './onnx-oracle.ts';
+import { relativeL2 } from '../audio/fixtures.ts';
 
 const DIR = join(import.meta.dirname, '../fixtures/onnx');
 /** Issue 6's parity bound, on every compared value. */
@@ -66,17 +67,6 @@ const npyCache = new Map<string, NpyArray>();
 function npy(file: string): NpyArray {
   if (!npyCache.has(file)) npyCache.set(file, parseNpy(readFileSync(join(DIR, file))));
   return npyCache.get(file)!;
-}
-
-/** ||a - b|| / ||b|| in float64 (0 when both are exactly zero). */
-function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
 /** Every float value a node computes from the input (Constant nodes and folded shape arithmetic excluded). */

@@ -18,16 +18,7 @@ import { OnnxWeights, probeShapes, runOnnxGraph } from '../../../src/models/onnx
 import { detectArchitecture, discoverStages, suggestedStages } from '../../../src/models/import/stage-discovery.ts';
 import { useNodeBackend, type NodeBackend } from '../../../src/platform/tf-node.ts';
 import { runOnnxOracle } from '../../../test/models/onnx-oracle.ts';
-
-function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
+import { relativeL2 } from '../../../test/audio/fixtures.ts';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
