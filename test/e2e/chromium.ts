@@ -1,6 +1,6 @@
 /**
  * Headless Debian Chromium with a working WebGPU adapter (SwiftShader), launched through
- * playwright-core with the flags measured in /work/shared/guides/environment.md.
+ * playwright-core with the flags measured in the shared environment guide (shared/guides/environment.md).
  * playwright's launch() already gives every browser a fresh temporary --user-data-dir
  * (it refuses that flag in `args`), so no state leaks between runs.
  */
