@@ -4,7 +4,7 @@
  * (private mode, blocked storage) the page keeps working and says that runs are not saved.
  */
 import { openRunStore, type RunStore } from '../store/run-store.ts';
-import type { RunSummary, SavedRun } from '../store/saved-run.ts';
+import type { RunSummary, SavedRun } from '../export/saved-run.ts';
 import { RunRecorder } from './run-recorder.ts';
 
 export class SavedRuns {

@@ -1,54 +1,75 @@
 /** `metamer generate`: one model metamer for one stage and one reference, written to a folder. */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, choiceOption, intOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendOption, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
 import { prepareInput } from '../prepare-input.ts';
 import type { Command } from './command.ts';
 import { MetamerRun } from '../../engine/metamer-run.ts';
-import { PRESETS, makeRunConfig, type PresetName } from '../../engine/presets.ts';
-import { validateNullDistribution } from '../../engine/null-distribution.ts';
-import { successTest } from '../../engine/verdict.ts';
-import type { MetricName, MetricSet, StagedModel, StepRecord } from '../../engine/types.ts';
+import { PRESETS, totalSteps, type PresetName } from '../../engine/presets.ts';
+import { DEFAULT_PRESET, budgetNote, runConfigFor, type RunSettings } from '../../engine/run-recipe.ts';
+import type { MetricSet, RunConfig, StagedModel, StepRecord } from '../../engine/types.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
-import type { ModelManifest } from '../../models/manifest.ts';
+import { judgeMetamer } from '../../models/judge.ts';
+import { weightsHashOf } from '../../models/weights-hash.ts';
 import { isModelPath, readNullFile, resolveModel, stageList } from '../model-arg.ts';
 
-/**
- * Spreads `steps` over the preset's passes: passes x itersPerPass with itersPerPass =
- * floor(steps / passes); fewer steps than passes runs one pass of `steps`.
- */
-export function stepBudget(preset: PresetName, steps?: number): { passes: number; itersPerPass: number } {
-  const p = PRESETS[preset];
-  if (steps === undefined) return { passes: p.passes, itersPerPass: p.itersPerPass };
-  if (steps < p.passes) return { passes: 1, itersPerPass: steps };
-  return { passes: p.passes, itersPerPass: Math.floor(steps / p.passes) };
+/** The options `generate` takes (the run settings mirror the page's, one recipe: src/engine/run-recipe.ts). */
+const GENERATE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  model: { type: 'string' },
+  stage: { type: 'string' },
+  input: { type: 'string' },
+  out: { type: 'string' },
+  steps: { type: 'string' },
+  passes: { type: 'string' },
+  seed: { type: 'string' },
+  preset: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  eta0: { type: 'string' },
+  tv: { type: 'string' },
+  'alpha-norm': { type: 'string' },
+  alpha: { type: 'string' },
+  'fake-relu': { type: 'boolean' },
+  measure: { type: 'string' },
+  null: { type: 'string' },
+  'input-spec': { type: 'string' },
+  stages: { type: 'string' },
+} as const;
+
+type GenerateValues = ReturnType<typeof parse<typeof GENERATE_OPTIONS>>['values'];
+
+/** The run settings of the flags: the same RunSettings the page's URL and panel give. */
+export function cliRunSettings(values: GenerateValues): RunSettings {
+  const settings: RunSettings = {
+    preset: values.preset === undefined ? undefined : choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], DEFAULT_PRESET),
+    steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1),
+    passes: values.passes === undefined ? undefined : intOption(values.passes, 'passes', undefined, 1),
+    seed: intOption(values.seed, 'seed', 0),
+    optimizer: choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd'),
+    learningRate: numberOption(values.lr, 'lr'),
+    eta0: numberOption(values.eta0, 'eta0'),
+    fakeRelu: values['fake-relu'] ?? true,
+    tv: numberOption(values.tv, 'tv'),
+    alphaNorm: numberOption(values['alpha-norm'], 'alpha-norm'),
+    alpha: numberOption(values.alpha, 'alpha'),
+  };
+  if (settings.steps !== undefined && settings.passes !== undefined && settings.passes > settings.steps) {
+    throw new UsageError(`--passes (${settings.passes}) cannot exceed --steps (${settings.steps}): every pass needs at least one step`);
+  }
+  return settings;
 }
 
-/** The success test's metrics: manifest.params.successMetrics, else the paper's (HMAX: SNR only). */
-export function successMetrics(manifest: ModelManifest): MetricName[] | undefined {
-  const fromParams = manifest.params?.successMetrics;
-  if (Array.isArray(fromParams)) return fromParams as MetricName[];
-  return manifest.builder === 'hmax' ? ['snrDb'] : undefined;
-}
-
-/** One hash for all weight files: SHA-256 over "path sha256" lines of the manifest. */
-export function weightsHash(manifest: ModelManifest): string {
-  const lines = manifest.weights.map((w) => `${w.path} ${w.sha256}\n`).join('');
-  return createHash('sha256').update(lines).digest('hex');
-}
-
-function classOf(tf: typeof tfTypes, model: StagedModel, x: tfTypes.Tensor): string | undefined {
-  const readout = model.readout;
-  if (!readout) return undefined;
-  const index = tf.tidy(() => tf.argMax(readout.logits(x).reshape([-1])).dataSync()[0]);
-  return readout.labels[index];
+/** The complete run config `generate argv` runs (exported so tests compare it with the page's). */
+export function generateRunConfig(argv: string[]): RunConfig {
+  const { values } = parse(argv, GENERATE_OPTIONS);
+  return runConfigFor(requireString(values.stage, 'stage'), cliRunSettings(values));
 }
 
 /** JSON.stringify that keeps +-Infinity (exact matches) readable instead of null. */
@@ -98,22 +119,7 @@ shards (see "metamer stages PATH" for its stages and guessed input spec). --inpu
 FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channelOrder");
 --stages a,b picks the stages measured (default: the suggested ones, plus --stage).`,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { values } = parse(argv, {
-      ...COMMON_OPTIONS,
-      model: { type: 'string' },
-      stage: { type: 'string' },
-      input: { type: 'string' },
-      out: { type: 'string' },
-      steps: { type: 'string' },
-      seed: { type: 'string' },
-      preset: { type: 'string' },
-      optimizer: { type: 'string' },
-      'fake-relu': { type: 'boolean' },
-      measure: { type: 'string' },
-      null: { type: 'string' },
-      'input-spec': { type: 'string' },
-      stages: { type: 'string' },
-    });
+    const { values } = parse(argv, GENERATE_OPTIONS);
     if (values.help) {
       io.out(`${this.usage}\n`);
       return 0;
@@ -122,11 +128,8 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
     const stage = requireString(values.stage, 'stage');
     const input = requireString(values.input, 'input');
     const outDir = requireString(values.out, 'out');
-    const preset = choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], 'quick');
-    const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1);
-    const seed = intOption(values.seed, 'seed', 0);
-    const optimizer = choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd');
-    const fakeRelu = values['fake-relu'] ?? true;
+    const settings = cliRunSettings(values);
+    const config = runConfigFor(stage, settings);
     const measure = choiceOption(values.measure, 'measure', ['all', 'stage'] as const, 'all');
     const backend = backendOption(values.backend);
 
@@ -159,10 +162,9 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       disposables.push(prepared.tensor);
       io.err(`input: ${prepared.description}\n`);
 
-      const budget = stepBudget(preset, steps);
-      const total = budget.passes * budget.itersPerPass;
-      if (steps !== undefined && total !== steps) io.err(`note: running ${budget.passes} passes x ${budget.itersPerPass} = ${total} steps\n`);
-      const config = makeRunConfig(stage, { ...budget, seed, optimizer, fakeRelu, metricsEvery: 0, snapshotEvery: 0 });
+      const total = totalSteps(config);
+      const note = budgetNote(settings);
+      if (note) io.err(`note: ${note}\n`);
 
       const history: StepRecord[] = [];
       const progress = progressReporter(io);
@@ -206,17 +208,15 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       await writeFile(join(outDir, 'metrics.json'), json(metrics));
       await writeFile(join(outDir, 'history.json'), json(history));
 
-      let verdict: unknown;
-      if (!loaded.nullDistribution) {
+      const judged = await judgeMetamer({
+        model, manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference: prepared.tensor, metamer,
+      });
+      let verdict: unknown = judged.verdict;
+      if (judged.missing === 'no-null') {
         const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
         verdict = { stage, pass: null, reason: `model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})` };
-      } else if (!loaded.nullDistribution.stages?.[stage]) {
+      } else if (judged.missing) {
         verdict = { stage, pass: null, reason: `the null distribution of "${id}" has no stage "${stage}"` };
-      } else {
-        const nullDist = validateNullDistribution(loaded.nullDistribution);
-        const referenceClass = classOf(tf, model, prepared.tensor);
-        const metamerClass = classOf(tf, model, metamer);
-        verdict = successTest({ stage, metrics: metrics[stage], nullDist, metricsUsed: successMetrics(manifest), referenceClass, metamerClass });
       }
       await writeFile(join(outDir, 'verdict.json'), json(verdict));
       await writeFile(
@@ -225,11 +225,11 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
           model: manifest.id,
           modelName: manifest.name,
           ...(loaded.imported ? { modelFile: id, inputSpec: manifest.inputSpec, modelParams: manifest.params } : {}),
-          weightsSha256: weightsHash(manifest),
+          weightsHash: await weightsHashOf(manifest),
           weights: manifest.weights,
           stage,
-          seed,
-          preset,
+          seed: config.seed,
+          settings,
           steps: total,
           stepsRun: history.length,
           outcome,
