@@ -1,6 +1,6 @@
 /** `metamer generate`: one model metamer for one stage and one reference, written to a folder. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { COMMON_OPTIONS, backendOption, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
@@ -11,7 +11,11 @@ import type { Command } from './command.ts';
 import { MetamerRun } from '../../engine/metamer-run.ts';
 import { PRESETS, totalSteps, type PresetName } from '../../engine/presets.ts';
 import { DEFAULT_PRESET, budgetNote, runConfigFor, type RunSettings } from '../../engine/run-recipe.ts';
-import type { MetricSet, RunConfig, StagedModel, StepRecord } from '../../engine/types.ts';
+import type { RunConfig, StagedModel, StepRecord } from '../../engine/types.ts';
+import type { ModelManifest } from '../../models/manifest.ts';
+import { newRunId, type MetricsEntry, type SavedRun } from '../../export/saved-run.ts';
+import { runJsonText } from '../../export/run-json.ts';
+import { metamerFile } from '../../export/metamer-file.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
@@ -72,14 +76,9 @@ export function generateRunConfig(argv: string[]): RunConfig {
   return runConfigFor(requireString(values.stage, 'stage'), cliRunSettings(values));
 }
 
-/** JSON.stringify that keeps +-Infinity (exact matches) readable instead of null. */
-function json(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
-}
-
-async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model: StagedModel): Promise<string[]> {
+/** The raw values of a stimulus as .npy, plus .png (images) or .wav (sounds). */
+async function writeStimulus(dir: string, name: string, data: Float32Array, model: StagedModel): Promise<string[]> {
   const spec = model.inputSpec;
-  const data = (await x.data()) as Float32Array;
   const written = [`${name}.npy`];
   await writeFile(join(dir, `${name}.npy`), writeNpy(data, spec.shape));
   if (spec.modality === 'image') {
@@ -92,23 +91,47 @@ async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model
   return written;
 }
 
+/**
+ * A run's folder: run.json (the page's metamer-run-export/1 document, runJsonText), the metamer
+ * as the page exports it (metamerFile: 8-bit PNG or 16-bit WAV) named metamer.png|.wav, its exact
+ * values metamer.npy, and the reference (reference.npy + .png|.wav). The page opens the folder.
+ */
+export async function writeRunFolder(dir: string, run: SavedRun, manifest: ModelManifest): Promise<string[]> {
+  const files = ['run.json'];
+  await writeFile(join(dir, 'run.json'), runJsonText(run, manifest));
+  const snapshot = run.snapshot!;
+  const file = metamerFile(run, manifest)!;
+  const ext = file.name.slice(file.name.lastIndexOf('.'));
+  await writeFile(join(dir, `metamer${ext}`), file.bytes);
+  await writeFile(join(dir, 'metamer.npy'), writeNpy(snapshot.data, snapshot.shape));
+  files.push(`metamer${ext}`, 'metamer.npy');
+  if (run.reference.kind === 'user') {
+    const model = { inputSpec: manifest.inputSpec } as StagedModel;
+    files.push(...(await writeStimulus(dir, 'reference', run.reference.data, model)));
+  }
+  return files;
+}
+
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'generate a model metamer for one stage of a built-in model or a model file',
   usage: `Usage: metamer generate --model ID|PATH --stage NAME --input FILE --out DIR
-                       [--steps N] [--seed S] [--preset quick|paper]
-                       [--optimizer normalized-gd|adam] [--no-fake-relu]
+                       [--preset quick|paper] [--steps N] [--passes P] [--seed S]
+                       [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
+                       [--tv X] [--alpha-norm X] [--alpha X]
                        [--measure all|stage] [--null FILE] [--backend wasm|cpu]
                        [--models-dir DIR] [--input-spec FILE] [--stages a,b,...]
 
 Optimises noise until its activations at --stage match those of the reference --input
-(images: PNG/JPEG, converted, centre-cropped and resized to the model's input; audio: WAV,
-mixed to mono, resampled, centred 2-s window, mean removed, RMS 0.1; or a .npy of raw
-values). --steps N spreads N steps over the preset's passes (quick: 4 passes, paper: 8;
-default: the preset's own budget, quick = 2000, paper = 24000). Writes to DIR:
-metamer.png|.wav/.npy, reference.png|.wav/.npy, metrics.json (all stages, at the end),
-history.json (loss, eta, gradNorm per step), verdict.json (the success test at --stage
-against the model's null distribution) and run.json (settings, seed, model, weights hash).
+(images: PNG/JPEG, converted, centre-cropped and resized to the model's input exactly as the
+page does; audio: WAV, mixed to mono, resampled, centred 2-s window, mean removed, RMS 0.1;
+or a .npy of raw values). The settings are the page's, by the same rule: default the paper's
+8 x 3000 steps; --preset quick is 4 x 500; --steps N alone is one pass of N steps; with a
+preset or --passes the steps are split over its passes (rounded up). Writes to DIR:
+run.json (the page's run record, schema metamer-run-export/1: model and weights hash,
+settings, seed, loss and metric history, verdict; the page's "Open runs" opens DIR),
+metamer.png|.wav (as the page exports it), metamer.npy (exact values) and
+reference.npy + reference.png|.wav.
 --measure stage computes the final metrics at --stage only (faster for large models).
 --models-dir DIR reads models from DIR instead of the repository's models/ folder.
 --null FILE tests success against that null distribution (a "metamer null" output)
@@ -170,7 +193,7 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       const progress = progressReporter(io);
       const started = Date.now();
       let errorMessage: string | undefined;
-      let finalMetrics: Record<string, MetricSet> | undefined;
+      const metricHistory: MetricsEntry[] = [];
       const measureStages = measure === 'stage' ? [stage] : undefined;
       run = new MetamerRun(model, prepared.tensor, config);
       process.once('SIGINT', onSigint);
@@ -178,8 +201,8 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
         signal: stopper.signal,
         measureStages,
         onEvent: (e) => {
-          // The run measures at its end; keep that rather than paying for a second measure.
-          if (e.type === 'metrics') finalMetrics = e.stages;
+          // Every measurement is kept (the record's metric history); the run measures at its end too.
+          if (e.type === 'metrics') metricHistory.push({ step: e.step, stages: e.stages });
           if (e.type === 'progress') {
             history.push(...e.records);
             const last = e.records[e.records.length - 1];
@@ -200,49 +223,34 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
 
       const metamer = run.current();
       disposables.push(metamer);
-      const metrics = finalMetrics ?? (await run.measure(measureStages));
-      const files = [
-        ...(await writeStimulus(outDir, 'metamer', metamer, model)),
-        ...(await writeStimulus(outDir, 'reference', prepared.tensor, model)),
-      ];
-      await writeFile(join(outDir, 'metrics.json'), json(metrics));
-      await writeFile(join(outDir, 'history.json'), json(history));
-
+      if (!metricHistory.length || metricHistory.at(-1)!.step !== history.length) {
+        metricHistory.push({ step: history.length, stages: await run.measure(measureStages) });
+      }
+      const metrics = metricHistory.at(-1)!.stages;
       const judged = await judgeMetamer({
         model, manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference: prepared.tensor, metamer,
       });
-      let verdict: unknown = judged.verdict;
+      let verdictText = judged.verdict ? (judged.verdict.pass ? 'PASS' : 'FAIL') : '';
       if (judged.missing === 'no-null') {
         const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
-        verdict = { stage, pass: null, reason: `model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})` };
+        verdictText = `none: model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})`;
       } else if (judged.missing) {
-        verdict = { stage, pass: null, reason: `the null distribution of "${id}" has no stage "${stage}"` };
+        verdictText = `none: the null distribution of "${id}" has no stage "${stage}"`;
       }
-      await writeFile(join(outDir, 'verdict.json'), json(verdict));
-      await writeFile(
-        join(outDir, 'run.json'),
-        json({
-          model: manifest.id,
-          modelName: manifest.name,
-          ...(loaded.imported ? { modelFile: id, inputSpec: manifest.inputSpec, modelParams: manifest.params } : {}),
-          weightsHash: await weightsHashOf(manifest),
-          weights: manifest.weights,
-          stage,
-          seed: config.seed,
-          settings,
-          steps: total,
-          stepsRun: history.length,
-          outcome,
-          config,
-          backend: tf.getBackend(),
-          input: { path: input, preparation: prepared.description },
-          seconds,
-          createdAt: new Date().toISOString(),
-        }),
-      );
-      files.push('metrics.json', 'history.json', 'verdict.json', 'run.json');
-      const v = verdict as { pass: boolean | null };
-      const verdictText = v.pass === null ? 'no null distribution' : v.pass ? 'PASS' : 'FAIL';
+
+      // The run record: the page's own document (metamer-run-export/1), written by the page's code.
+      const now = Date.now();
+      const metamerData = Float32Array.from(await metamer.data());
+      const record: SavedRun = {
+        id: newRunId(started), createdAt: started, updatedAt: now, modelId: manifest.id, modelName: manifest.name,
+        weightsHash: await weightsHashOf(manifest), stage,
+        reference: { kind: 'user', name: basename(input), shape: [...model.inputSpec.shape], data: Float32Array.from(await prepared.tensor.data()) },
+        settings: { config, measure, backend: tf.getBackend() },
+        status: outcome === 'stopped' ? 'stopped' : 'done', step: history.length, totalSteps: total,
+        records: history, metrics: metricHistory, verdict: judged.verdict,
+        snapshot: { step: history.length, shape: [...model.inputSpec.shape], data: metamerData }, state: null,
+      };
+      const files = await writeRunFolder(outDir, record, manifest);
       io.err(`wrote ${files.join(', ')} to ${outDir}; success test at ${stage}: ${verdictText}\n`);
       return 0;
     } finally {
