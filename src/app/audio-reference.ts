@@ -1,10 +1,11 @@
 /**
  * The user's own audio reference, on the main thread: decode the file (decodeAudioFile: exact
- * WAV, else the browser's decoder), mix to mono, and cut the model's clip (prepareClip: a
- * centred window, resampled, mean removed, RMS 0.1). Errors carry the decoder's message.
+ * WAV, else the browser's decoder), then fitClipToInput (shared with the CLI: mono, a centred
+ * window, resampled, mean removed, RMS 0.1). Errors carry the decoder's message.
  */
 import { decodeAudioFile } from '../audio/decode.browser.ts';
-import { mixToMono, prepareClip, type ClipInfo } from '../audio/clip.ts';
+import { mixToMono, type ClipInfo } from '../audio/clip.ts';
+import { fitClipToInput } from '../audio/fit-clip.ts';
 import { resampledLength } from '../audio/resample.ts';
 import { encodeWav } from '../audio/wav.ts';
 
@@ -25,11 +26,8 @@ export interface ClipTarget {
 export async function loadReferenceClip(file: File, target: ClipTarget): Promise<ReferenceClip> {
   const decoded = await decodeAudioFile(file);
   try {
-    const { samples, info } = prepareClip(mixToMono(decoded.channels), decoded.sampleRate, {
-      targetRate: target.sampleRate,
-      durationS: target.length / target.sampleRate,
-      pad: target.padWithZeros ? 'zeros' : 'error',
-    });
+    const { samples, info } = fitClipToInput(decoded.channels, decoded.sampleRate, { shape: [target.length], sampleRate: target.sampleRate },
+      { pad: target.padWithZeros ? 'zeros' : 'error' });
     return { name: file.name, samples, info };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -59,11 +57,7 @@ export function windowRange(source: WindowSource, target: Omit<ClipTarget, 'padW
 
 /** The model's clip from the window starting at offsetS (prepareClip: resampled, mean removed, RMS 0.1). */
 export function cutWindow(source: WindowSource, target: Omit<ClipTarget, 'padWithZeros'>, offsetS: number): ReferenceClip {
-  const { samples, info } = prepareClip(source.mono, source.sampleRate, {
-    targetRate: target.sampleRate,
-    durationS: target.length / target.sampleRate,
-    offsetS,
-  });
+  const { samples, info } = fitClipToInput([source.mono], source.sampleRate, { shape: [target.length], sampleRate: target.sampleRate }, { offsetS });
   return { name: `${source.name} @ ${offsetS.toFixed(2)} s`, samples, info };
 }
 

@@ -1,13 +1,15 @@
 /**
  * The user's own image as a reference for an image model: file checks with specific messages,
- * centre crop to the model's aspect ratio, resize to H x W, grey (ITU-R BT.601 luma) or RGB,
- * mapped to the model's raw input range.
+ * then the browser decodes the picture at its own size and fitImageToInput (src/engine/fit-image.ts,
+ * the same code the CLI uses) crops, resizes and converts it, so one picture gives one reference
+ * in the page and on the command line.
  *
- * The pure steps (type sniffing, crop box, size checks, RGBA -> model values) are exported and
- * unit-tested in Node; only `loadImageReference` needs a browser (createImageBitmap and
- * OffscreenCanvas, so it works in a page and in a worker).
+ * The pure steps (type sniffing, size checks) are exported and unit-tested in Node; only
+ * `loadImageReference` needs a browser (createImageBitmap and OffscreenCanvas, so it works in a
+ * page and in a worker).
  */
 import type { InputSpec } from '../engine/types.ts';
+import { cropBox, fitImageToInput } from '../engine/fit-image.ts';
 
 export interface ImageReference {
   /** [H, W, C] values in the model's input range, row-major, channels last. */
@@ -58,30 +60,6 @@ export function fileProblem(name: string, bytes: number, head: Uint8Array): stri
   return null;
 }
 
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/**
- * The largest centred box of the source with the target's aspect ratio (whole pixels; the
- * leftover split evenly, an odd pixel going to the right/bottom).
- */
-export function cropBox(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): CropBox {
-  if (!(srcWidth > 0 && srcHeight > 0 && dstWidth > 0 && dstHeight > 0)) {
-    throw new Error(`cropBox needs positive sizes (got ${srcWidth}x${srcHeight} -> ${dstWidth}x${dstHeight})`);
-  }
-  // Compare srcW/srcH with dstW/dstH without rounding errors: cross-multiply.
-  if (srcWidth * dstHeight > dstWidth * srcHeight) {
-    const width = Math.max(1, Math.round((srcHeight * dstWidth) / dstHeight));
-    return { x: Math.floor((srcWidth - width) / 2), y: 0, width, height: srcHeight };
-  }
-  const height = Math.max(1, Math.round((srcWidth * dstHeight) / dstWidth));
-  return { x: 0, y: Math.floor((srcHeight - height) / 2), width: srcWidth, height };
-}
-
 /** Why a decoded picture of this size cannot be used for an input of `spec`, or null. */
 export function sizeProblem(name: string, width: number, height: number, spec: InputSpec): string | null {
   const [inH, inW] = spec.shape;
@@ -108,38 +86,6 @@ export function specProblem(spec: InputSpec): string | null {
     return `The model's input shape [${spec.shape.join(', ')}] is not an image of 1 or 3 channels.`;
   }
   return null;
-}
-
-/** ITU-R BT.601 luma weights (the ones JPEG and most "to grey" conversions use). */
-export const LUMA_601 = [0.299, 0.587, 0.114] as const;
-
-/**
- * RGBA bytes (width x height, row-major) to the model's [H, W, channels] values in `range`.
- * Transparent pixels are composited over white first (so a transparent background reads as paper,
- * not as black); grey is BT.601 luma; 0..255 maps linearly onto range.
- */
-export function rgbaToModelInput(rgba: ArrayLike<number>, width: number, height: number, channels: 1 | 3,
-  range: readonly [number, number]): Float32Array {
-  if (rgba.length !== width * height * 4) {
-    throw new Error(`rgbaToModelInput: ${rgba.length} bytes for ${width}x${height} RGBA (needs ${width * height * 4})`);
-  }
-  const [lo, hi] = range;
-  const scale = (hi - lo) / 255;
-  const out = new Float32Array(width * height * channels);
-  for (let p = 0; p < width * height; p++) {
-    const a = rgba[p * 4 + 3] / 255;
-    const r = rgba[p * 4] * a + 255 * (1 - a);
-    const g = rgba[p * 4 + 1] * a + 255 * (1 - a);
-    const b = rgba[p * 4 + 2] * a + 255 * (1 - a);
-    if (channels === 1) {
-      out[p] = lo + (LUMA_601[0] * r + LUMA_601[1] * g + LUMA_601[2] * b) * scale;
-    } else {
-      out[p * 3] = lo + r * scale;
-      out[p * 3 + 1] = lo + g * scale;
-      out[p * 3 + 2] = lo + b * scale;
-    }
-  }
-  return out;
 }
 
 /** True when any pixel has R, G and B not all equal (a grey model then loses the colour). */
@@ -181,7 +127,8 @@ export async function loadImageReference(file: Blob, spec: InputSpec): Promise<I
 
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    // The file's own pixels: no colour-space conversion, no premultiplied alpha.
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch (err) {
     throw new Error(`"${name}" looks like a ${kind.toUpperCase()} file but could not be decoded: it is corrupt, `
       + `truncated or uses a variant this browser cannot read (${errorMessage(err)}).`);
@@ -190,21 +137,15 @@ export async function loadImageReference(file: Blob, spec: InputSpec): Promise<I
     const tooSmall = sizeProblem(name, bitmap.width, bitmap.height, spec);
     if (tooSmall) throw new Error(tooSmall);
     const [h, w, c] = spec.shape as [number, number, 1 | 3];
-    const box = cropBox(bitmap.width, bitmap.height, w, h);
-    const canvas = new OffscreenCanvas(w, h);
+    // The canvas only decodes (at the picture's own size); the fitting is the shared code.
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('This browser cannot draw images off screen (no 2D canvas), so images cannot be used.');
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bitmap, box.x, box.y, box.width, box.height, 0, 0, w, h);
-    const rgba = ctx.getImageData(0, 0, w, h).data;
+    ctx.drawImage(bitmap, 0, 0);
+    const rgba = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
     const grey = c === 1 && hasColour(rgba);
-    return {
-      data: rgbaToModelInput(rgba, w, h, c, spec.range),
-      shape: [h, w, c],
-      name,
-      note: referenceNote(bitmap.width, bitmap.height, spec, grey),
-    };
+    const { data } = fitImageToInput({ width: bitmap.width, height: bitmap.height, channels: 4, data: rgba, max: 255 }, spec);
+    return { data, shape: [h, w, c], name, note: referenceNote(bitmap.width, bitmap.height, spec, grey) };
   } finally {
     bitmap.close();
   }

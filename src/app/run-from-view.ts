@@ -4,7 +4,7 @@
  * latest measurement only. Pure.
  */
 import type { MetricSet, RunConfig, StepRecord, Verdict } from '../engine/types.ts';
-import type { SavedReference, SavedRun, SavedRunStatus } from '../store/saved-run.ts';
+import type { SavedReference, SavedRun, SavedRunStatus } from '../export/saved-run.ts';
 
 export interface RunView {
   id: string;

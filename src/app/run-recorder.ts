@@ -6,10 +6,13 @@
  * interface (tested in Node with fake-indexeddb); writes are serialised so they land in order.
  */
 import type { RunState } from '../engine/metamer-run.ts';
-import type { StepRecord } from '../engine/types.ts';
+import type { RunConfig, StepRecord } from '../engine/types.ts';
+import { totalSteps } from '../engine/presets.ts';
 import type { RunStore } from '../store/run-store.ts';
-import { weightsHashOf, type MetricsEntry, type SavedReference, type SavedRun, type SavedSnapshot } from '../store/saved-run.ts';
-import type { MeasureScope, WorkerEvent } from '../worker/protocol.ts';
+import { weightsHashOf } from '../models/weights-hash.ts';
+import type { MetricsEntry, SavedReference, SavedRun, SavedSnapshot } from '../export/saved-run.ts';
+import type { MeasureScope } from '../engine/types.ts';
+import type { WorkerEvent } from '../worker/protocol.ts';
 
 /** What the page knows about a run before the worker has built it. */
 export interface RunContext {
@@ -18,6 +21,8 @@ export interface RunContext {
   modelName: string;
   stage: string;
   reference: SavedReference;
+  /** The complete config the page sent (a resumed run: its checkpoint's). */
+  config: RunConfig;
   measure: MeasureScope;
   backend: string;
   group?: string;
@@ -83,13 +88,13 @@ export class RunRecorder {
       case 'model': {
         const now = this.now();
         if (ctx.resumed) {
-          this.enqueue(() => this.store.update(ctx.id, { status: 'running', totalSteps: event.totalSteps }).then(() => {}));
+          this.enqueue(() => this.store.update(ctx.id, { status: 'running', totalSteps: totalSteps(ctx.config) }).then(() => {}));
         } else {
           const run: SavedRun = {
             id: ctx.id, createdAt: now, updatedAt: now, modelId: ctx.modelId, modelName: ctx.modelName,
             weightsHash: '', stage: ctx.stage, reference: ctx.reference,
-            settings: { config: event.config, measure: ctx.measure, backend: ctx.backend },
-            status: 'running', step: 0, totalSteps: event.totalSteps, records: [], metrics: [], verdict: null,
+            settings: { config: ctx.config, measure: ctx.measure, backend: ctx.backend },
+            status: 'running', step: 0, totalSteps: totalSteps(ctx.config), records: [], metrics: [], verdict: null,
             snapshot: null, state: null,
           };
           if (ctx.group !== undefined) run.group = ctx.group;

@@ -4,32 +4,15 @@
  * so a value the panel refuses is also ignored in a shared link, and vice versa.
  * Pure: no DOM, no tfjs.
  */
-import type { OptimizerKind } from '../engine/types.ts';
-import { DEFAULT_RUN_CONFIG, PRESETS, type PresetName } from '../engine/presets.ts';
+import type { MeasureScope, OptimizerKind } from '../engine/types.ts';
+import { DEFAULT_RUN_CONFIG, PRESETS, totalSteps, type PresetName } from '../engine/presets.ts';
+import type { RunSettings } from '../engine/run-recipe.ts';
 
-/** The settings a run can be given from the page (all optional: undefined = the default). */
-export interface RunSettingsValues {
-  /** Step budget by name; `steps` / `passes` override it. */
-  preset?: PresetName;
-  /** Total optimizer steps, split evenly over the passes. */
-  steps?: number;
-  passes?: number;
-  seed?: number;
-  optimizer?: OptimizerKind;
-  /** Adam's initial learning rate. */
-  learningRate?: number;
-  /** Normalized gradient descent's initial step length (halves before every new pass). */
-  eta0?: number;
-  fakeRelu?: boolean;
-  /** Total-variation weight (0 = off). */
-  tv?: number;
-  /** Alpha-norm weight (0 = off) and its exponent. */
-  alphaNorm?: number;
-  alpha?: number;
-}
+/** The settings a run can be given from the page: the engine's RunSettings (one recipe with the CLI). */
+export type RunSettingsValues = RunSettings;
 
 /** What the settings panel edits: the run settings plus which stages are measured live. */
-export type RunSettingsState = RunSettingsValues & { measure: 'all' | 'stage' };
+export type RunSettingsState = RunSettingsValues & { measure: MeasureScope };
 
 export type NumericSetting = 'steps' | 'passes' | 'seed' | 'learningRate' | 'eta0' | 'tv' | 'alphaNorm' | 'alpha';
 
@@ -59,7 +42,7 @@ const MAX_SEED = 0xffffffff;
 export const NUMERIC_FIELDS: Readonly<Record<NumericSetting, NumericField>> = Object.freeze({
   steps: {
     key: 'steps', param: 'steps', label: 'Steps', integer: true, min: 1, max: MAX_STEPS,
-    fallback: DEFAULT_RUN_CONFIG.passes * DEFAULT_RUN_CONFIG.itersPerPass,
+    fallback: totalSteps(DEFAULT_RUN_CONFIG),
     tooltip: 'Total number of optimisation steps; more steps match the model stage more closely but take longer.',
   },
   passes: {
@@ -111,8 +94,8 @@ export const BACKEND_TOOLTIP =
   'Which TensorFlow.js engine does the maths: WebGPU and WebGL use the graphics card, WebAssembly and CPU the processor; changing it reloads the page.';
 
 export const PRESET_LABELS: Readonly<Record<PresetName, string>> = Object.freeze({
-  paper: `paper (${PRESETS.paper.passes} × ${PRESETS.paper.itersPerPass} = ${PRESETS.paper.passes * PRESETS.paper.itersPerPass} steps)`,
-  quick: `quick (${PRESETS.quick.passes} × ${PRESETS.quick.itersPerPass} = ${PRESETS.quick.passes * PRESETS.quick.itersPerPass} steps)`,
+  paper: `paper (${PRESETS.paper.passes} × ${PRESETS.paper.itersPerPass} = ${totalSteps(PRESETS.paper)} steps)`,
+  quick: `quick (${PRESETS.quick.passes} × ${PRESETS.quick.itersPerPass} = ${totalSteps(PRESETS.quick)} steps)`,
 });
 
 export function isPresetName(v: string | null | undefined): v is PresetName {
@@ -162,19 +145,5 @@ export function crossFieldError(v: Pick<RunSettingsValues, 'steps' | 'passes'>):
   if (v.steps !== undefined && v.passes !== undefined && v.passes > v.steps) {
     return `Passes (${v.passes}) cannot exceed steps (${v.steps}): every pass needs at least one step.`;
   }
-  return null;
-}
-
-/** The step budget the settings give: explicit steps and passes win over the preset. */
-export function stepBudget(v: Pick<RunSettingsValues, 'preset' | 'steps' | 'passes'>):
-  { passes: number; itersPerPass: number } | { passes: number } | null {
-  const preset = v.preset ? PRESETS[v.preset] : undefined;
-  const total = v.steps ?? (preset ? preset.passes * preset.itersPerPass : undefined);
-  // Steps without passes (and no preset) mean one pass, so eta does not halve every few steps of a short run.
-  const passes = v.passes ?? preset?.passes ?? (v.steps !== undefined ? 1 : undefined);
-  if (total !== undefined && passes !== undefined) {
-    return { passes, itersPerPass: Math.max(1, Math.ceil(total / passes)) };
-  }
-  if (passes !== undefined) return { passes };
   return null;
 }

@@ -4,8 +4,9 @@
  * (private mode, blocked storage) the page keeps working and says that runs are not saved.
  */
 import { openRunStore, type RunStore } from '../store/run-store.ts';
-import type { RunSummary, SavedRun } from '../store/saved-run.ts';
+import type { RunSummary, SavedRun } from '../export/saved-run.ts';
 import { RunRecorder } from './run-recorder.ts';
+import { runsFromFiles, type RunFile } from '../export/open-run.ts';
 
 export class SavedRuns {
   runs = $state.raw<RunSummary[]>([]);
@@ -73,6 +74,18 @@ export class SavedRuns {
     };
     await this.store?.put(rewound);
     return rewound;
+  }
+
+  /**
+   * Adds run records made elsewhere (the CLI's run folders, exports) to the saved runs. Returns
+   * how many were added and a line per file that could not be opened.
+   */
+  async openRecords(files: RunFile[]): Promise<{ opened: SavedRun[]; errors: string[] }> {
+    const { runs, errors } = runsFromFiles(files);
+    if (!this.store) return { opened: [], errors: runs.length ? [this.error ?? 'Runs cannot be saved in this browser.', ...errors] : errors };
+    for (const run of runs) await this.store.put(run);
+    await this.refresh();
+    return { opened: runs, errors };
   }
 
   async delete(id: string): Promise<void> {

@@ -8,6 +8,7 @@
  *   stage=S1          generation stage               ref=2        bundled reference index (0 = first)
  *   preset=quick|paper step budget (quick 4x500, paper 8x3000; steps/passes override it)
  *   steps=2000        total optimizer steps          passes=4     passes the steps are split over
+ *                     (the rule: stepBudget in src/engine/run-recipe.ts, shared with the CLI)
  *   seed=7            seed of the starting noise, integer 0..2^32-1
  *   opt=ngd|adam      optimizer (normalized gradient descent / Adam)
  *   lr=0.001          Adam learning rate             eta=1        normalized-gd initial step length eta0
@@ -19,11 +20,9 @@
  *   projector=1|0     projector mode (large type, high contrast); also remembered in localStorage
  * e.g. ?model=hmax&backend=webgpu&stage=S1&steps=6&passes=1&seed=1&ref=0&autostart=1
  */
-import type { RunConfig } from '../engine/types.ts';
-import { DEFAULT_RUN_CONFIG } from '../engine/presets.ts';
 import { isBrowserBackend, type BrowserBackend } from '../platform/backend-names.ts';
 import {
-  isPresetName, NUMERIC_FIELDS, numericFromParam, optimizerParam, parseOptimizer, stepBudget,
+  isPresetName, NUMERIC_FIELDS, numericFromParam, optimizerParam, parseOptimizer,
   type NumericSetting, type RunSettingsValues,
 } from './run-settings.ts';
 
@@ -72,28 +71,6 @@ export function parsePageParams(search: string): PageParams {
   // Passes beyond the steps cannot be honoured; drop them rather than silently run more steps.
   if (p.steps !== undefined && p.passes !== undefined && p.passes > p.steps) p.passes = undefined;
   return p;
-}
-
-/**
- * Overrides for makeRunConfig from the page settings. Explicit `steps` / `passes` win over the
- * preset; `steps` without passes or preset means one pass (so eta does not halve every few steps
- * in a short run). Nested objects are complete (defaults filled in), so the result is a
- * Partial<RunConfig> and also a RunConfigOverrides.
- */
-export function configOverrides(p: RunSettingsValues): Partial<RunConfig> {
-  const out: Partial<RunConfig> = {};
-  const budget = stepBudget(p);
-  if (budget) Object.assign(out, budget);
-  if (p.seed !== undefined) out.seed = p.seed;
-  if (p.optimizer !== undefined) out.optimizer = p.optimizer;
-  if (p.eta0 !== undefined) out.eta0 = p.eta0;
-  if (p.fakeRelu !== undefined) out.fakeRelu = p.fakeRelu;
-  if (p.learningRate !== undefined) out.adam = { ...DEFAULT_RUN_CONFIG.adam, learningRate: p.learningRate };
-  if (p.tv !== undefined || p.alphaNorm !== undefined || p.alpha !== undefined) {
-    const d = DEFAULT_RUN_CONFIG.regularizers;
-    out.regularizers = { tv: p.tv ?? d.tv, alphaNorm: p.alphaNorm ?? d.alphaNorm, alpha: p.alpha ?? d.alpha };
-  }
-  return out;
 }
 
 export function toSearch(p: PageParams): string {

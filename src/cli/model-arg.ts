@@ -14,6 +14,7 @@ import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadModelFromManifest } from '../m
 import { nodeModelSource } from '../models/source-node.ts';
 import { inspectModelFiles, manifestForImport, type ImportDraft, type ImportFile } from '../models/import/import-model.ts';
 import { applyInputSpecFile, type ImportInputSpec } from '../models/import/input-spec-file.ts';
+import { importedModelId } from '../models/import/imported-id.ts';
 
 /** A path to a model file rather than a built-in id: contains '/', or ends in .onnx / .json. */
 export function isModelPath(model: string): boolean {
@@ -62,12 +63,10 @@ export async function readModelFiles(path: string): Promise<ImportFile[]> {
   return files;
 }
 
-/** The model's id for an imported file: its base name (model.json: its folder's name), sanitised. */
-export function importedModelId(path: string): string {
+/** The name an imported file goes by: its base name without extension (model.json: its folder's name). */
+export function importedModelName(path: string): string {
   const base = basename(path).replace(/\.(onnx|json)$/i, '');
-  const name = base === 'model' ? basename(dirname(path)) || 'model' : base;
-  const id = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
-  return id || 'imported';
+  return base === 'model' ? basename(dirname(path)) || 'model' : base;
 }
 
 export interface InspectedPath {
@@ -123,7 +122,8 @@ export async function resolveModel(model: string, opts: ModelArgOptions = {}): P
   }
   const stages = [...new Set([...wanted, ...(opts.alsoStages ?? [])])];
   const { manifest, source } = await manifestForImport(draft, {
-    id: importedModelId(model),
+    // The page's rule (imported-<slug of the name>), so a CLI run and a page run name the model alike.
+    id: importedModelId(importedModelName(model), (id) => BUILTIN_MODEL_IDS.includes(id)),
     name: basename(model),
     stages,
     inputSpec: spec.inputSpec,

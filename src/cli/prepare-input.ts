@@ -1,8 +1,7 @@
 /**
- * Turns a user's input file into the model's raw input [1, ...inputSpec.shape]: images are
- * converted to the model's channels, centre-cropped to its aspect ratio and resized
- * (bilinear, half-pixel centres, after integer box-averaging when shrinking by 2x or more, to
- * avoid aliasing), then mapped from [0, 1] to the model's range. A .npy file is taken as raw
+ * Turns a user's input file into the model's raw input [1, ...inputSpec.shape]: images go through
+ * fitImageToInput (src/engine/fit-image.ts, shared with the page: channels, centre crop, box
+ * average, bilinear resize, range); WAV files through fitClipToInput (src/audio/fit-clip.ts). A .npy file is taken as raw
  * values and must hold exactly the input's number of values.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,8 +10,9 @@ import { extname } from 'node:path';
 import type { InputSpec } from '../engine/types.ts';
 import { parseNpy } from '../io/npy.ts';
 import { decodeWav } from '../audio/wav.ts';
-import { mixToMono, prepareClip } from '../audio/clip.ts';
-import { readImage, toChannels, type FloatImage } from '../io/png-node.ts';
+import { fitClipToInput } from '../audio/fit-clip.ts';
+import { readImage, type FloatImage } from '../io/png-node.ts';
+import { fitImageToInput } from '../engine/fit-image.ts';
 
 export interface PreparedInput {
   /** [1, ...spec.shape], raw model range. Caller disposes. */
@@ -21,41 +21,10 @@ export interface PreparedInput {
   description: string;
 }
 
-/** Largest centred window of the target aspect ratio. */
-export function centreCropBox(h: number, w: number, th: number, tw: number): { top: number; left: number; height: number; width: number } {
-  const scale = Math.min(h / th, w / tw);
-  const height = Math.min(h, Math.round(th * scale));
-  const width = Math.min(w, Math.round(tw * scale));
-  return { top: Math.floor((h - height) / 2), left: Math.floor((w - width) / 2), height, width };
-}
-
+/** A decoded picture as the model's input: the shared fitting (fitImageToInput, the page uses it too). */
 export function fitImage(img: FloatImage, spec: InputSpec): PreparedInput {
-  const [th, tw, tc] = spec.shape;
-  if (spec.shape.length !== 3 || (tc !== 1 && tc !== 3)) throw new Error(`model input shape [${spec.shape}] is not an image of 1 or 3 channels`);
-  const src = toChannels(img, tc);
-  const box = centreCropBox(src.height, src.width, th, tw);
-  const [lo, hi] = spec.range;
-  const steps: string[] = [`read ${img.width}x${img.height}x${img.channels}`];
-  if (img.channels !== tc) steps.push(tc === 1 ? 'converted to grey (Rec. 601 luma)' : 'converted to RGB');
-  const tensor = tf.tidy(() => {
-    let x: tf.Tensor3D = tf.tensor3d(src.data, [src.height, src.width, tc]);
-    if (box.height !== src.height || box.width !== src.width) {
-      x = tf.slice(x, [box.top, box.left, 0], [box.height, box.width, tc]);
-      steps.push(`centre-cropped to ${box.width}x${box.height}`);
-    }
-    const factor = Math.floor(Math.min(box.height / th, box.width / tw));
-    if (factor >= 2) {
-      x = tf.avgPool(x, factor, factor, 'valid');
-      steps.push(`box-averaged ${factor}x${factor}`);
-    }
-    if (x.shape[0] !== th || x.shape[1] !== tw) {
-      x = tf.image.resizeBilinear(x, [th, tw], false, true);
-      steps.push(`resized (bilinear) to ${tw}x${th}`);
-    }
-    return tf.add(tf.mul(tf.clipByValue(x, 0, 1), hi - lo), lo).reshape([1, th, tw, tc]);
-  });
-  if (lo !== 0 || hi !== 1) steps.push(`scaled to the model's range [${lo}, ${hi}]`);
-  return { tensor, description: steps.join(', ') };
+  const { data, steps } = fitImageToInput({ ...img, max: 1 }, spec);
+  return { tensor: tf.tensor(data, [1, ...spec.shape]), description: steps.join(', ') };
 }
 
 export async function prepareInput(path: string, spec: InputSpec): Promise<PreparedInput> {
@@ -111,11 +80,7 @@ async function prepareAudio(path: string, spec: InputSpec): Promise<PreparedInpu
   const rate = spec.sampleRate ?? 20000;
   const length = spec.shape.reduce((a, b) => a * b, 1);
   const decoded = decodeWav(bytes);
-  const { samples, info } = prepareClip(mixToMono(decoded.channels), decoded.sampleRate, {
-    targetRate: rate,
-    durationS: length / rate,
-    pad: 'zeros',
-  });
+  const { samples, info } = fitClipToInput(decoded.channels, decoded.sampleRate, spec, { pad: 'zeros' });
   const steps = [`${decoded.channels.length > 1 ? 'mixed to mono, ' : ''}${info.resampled ? `resampled ${decoded.sampleRate} -> ${rate} Hz, ` : ''}` +
     `${info.padded ? 'zero padded' : `centred ${(length / rate).toFixed(2)} s window from ${info.windowStartS.toFixed(2)} s`}, mean removed, RMS 0.1`];
   return { tensor: tf.tensor(samples, [1, ...spec.shape]), description: `${path}: ${steps.join('')}` };

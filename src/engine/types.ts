@@ -91,6 +91,9 @@ export interface StagedModel {
   dispose(): void;
 }
 
+/** Which stages the live metrics cover: every stage (default) or only the generation stage (faster). */
+export type MeasureScope = 'all' | 'stage';
+
 export type OptimizerKind = 'normalized-gd' | 'adam';
 
 export interface AdamConfig {

@@ -4,7 +4,7 @@
  * verdict and final metrics. Everything sits in one top folder so unzipping makes one folder.
  */
 import type { ModelManifest } from '../models/manifest.ts';
-import type { SavedRun, SavedRunStatus } from '../store/saved-run.ts';
+import type { SavedRun, SavedRunStatus } from './saved-run.ts';
 import { APP_NAME, APP_VERSION } from './app-version.ts';
 import { safeFilePart } from './file-names.ts';
 import { exportMetrics, exportVerdict, runJsonText, type ExportedMetricSet, type ExportedVerdict } from './run-json.ts';

@@ -4,7 +4,7 @@
  */
 import { encodeWav } from '../audio/wav.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import type { SavedRun } from '../store/saved-run.ts';
+import type { SavedRun } from './saved-run.ts';
 import { APP_VERSION } from './app-version.ts';
 import { exportBaseName } from './file-names.ts';
 import { runJsonText, type RunJsonOptions } from './run-json.ts';

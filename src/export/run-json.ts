@@ -5,10 +5,9 @@
  * typed arrays appear here. JSON has no NaN or Infinity: such numbers are written as the
  * strings "NaN", "Infinity", "-Infinity" (e.g. an SNR of +Infinity for an exact match).
  */
-import type { MetricSet, RunConfig, StepRecord, Verdict } from '../engine/types.ts';
+import type { MeasureScope, MetricSet, RunConfig, StepRecord, Verdict } from '../engine/types.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import type { SavedRun, SavedRunStatus } from '../store/saved-run.ts';
-import type { MeasureScope } from '../worker/protocol.ts';
+import type { SavedRun, SavedRunStatus } from './saved-run.ts';
 import { APP_NAME, APP_VERSION } from './app-version.ts';
 
 export const RUN_EXPORT_SCHEMA = 'metamer-run-export/1';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NullDistribution, StagedModel } from '../engine/types.ts';
 import { Rng } from '../engine/random.ts';
-import { sha256Hex } from '../store/sha256.ts';
+import { sha256Hex } from '../io/sha256.ts';
 import type { LoadedModel, ModelManifest, ModelSource } from './manifest.ts';
 import { buildHmaxModel } from './hmax/hmax-model.ts';
 import { buildSpectempModel } from './spectemp/spectemp-model.ts';

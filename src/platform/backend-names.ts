@@ -11,3 +11,9 @@ export function backendOrder(preferred?: string): BrowserBackend[] {
   if (!preferred || !isBrowserBackend(preferred)) return [...BACKEND_ORDER];
   return [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)];
 }
+
+/** A backend that was tried and skipped at start-up, and why. */
+export interface BackendFallback {
+  backend: string;
+  reason: string;
+}

@@ -11,7 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BACKEND_ORDER, backendOrder, type BrowserBackend } from './backend-names.ts';
-import type { BackendFallback } from '../worker/protocol.ts';
+import type { BackendFallback } from './backend-names.ts';
 
 export { BACKEND_ORDER, backendOrder, type BrowserBackend, type BackendFallback };
 

@@ -21,7 +21,7 @@
  */
 import type { StepRecord } from '../engine/types.ts';
 import { IdbAccess, requestResult, StoreError, type DatabaseSpec, type StoreErrorReason } from './idb.ts';
-import { isUnfinished, summarizeRun, type MetricsEntry, type RunSummary, type SavedRun } from './saved-run.ts';
+import { isUnfinished, summarizeRun, type MetricsEntry, type RunSummary, type SavedRun } from '../export/saved-run.ts';
 
 export const DATABASE_NAME = 'metamer-playground';
 const RUNS = 'runs';

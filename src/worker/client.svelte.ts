@@ -6,11 +6,12 @@
 import type { MetricSet, NullDistribution, StepRecord, Verdict } from '../engine/types.ts';
 import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import type { BrowserBackend } from '../platform/backend-names.ts';
-import type { RunConfig } from '../engine/types.ts';
+import type { BackendFallback, BrowserBackend } from '../platform/backend-names.ts';
+import type { MeasureScope, RunConfig } from '../engine/types.ts';
+import { totalSteps } from '../engine/presets.ts';
 import { StepRate } from '../app/rate.ts';
 import type {
-  BackendFallback, ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, MeasureScope, NullMaxima, WorkerCommand, WorkerEvent,
+  ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, WorkerCommand, WorkerEvent,
 } from './protocol.ts';
 
 /** The null build of an imported model, as the import panel shows it. */
@@ -72,10 +73,9 @@ export class EngineClient {
   /** Manifest of the model of the current run. */
   manifest = $state.raw<ModelManifest | null>(null);
   reference = $state.raw<Stimulus | null>(null);
-  nullMax = $state.raw<NullMaxima | null>(null);
   /** The stored null per stage and metric (histograms), for the null plots. */
   nullStages = $state.raw<NullDistribution['stages'] | null>(null);
-  /** Complete configuration of the current run, as the worker built it. */
+  /** Complete configuration of the current run (what the page sent). */
   config = $state.raw<RunConfig | null>(null);
   readout = $state.raw<ReadoutState | null>(null);
   /** First and latest image of the optimisation (the noise start and the current metamer). */
@@ -112,11 +112,12 @@ export class EngineClient {
   }
 
   /** referenceData: the user's own reference (already in the model's input format), else the bundled one. */
-  start(modelId: string, stage: string, config: Partial<RunConfig>, referenceIndex = 0, measure: MeasureScope = 'all',
+  start(modelId: string, config: RunConfig, referenceIndex = 0, measure: MeasureScope = 'all',
     referenceData?: Float32Array, resume?: RunState): void {
     this.flush();
     this.status = 'loading';
-    this.stage = stage;
+    this.stage = config.stage;
+    this.totalSteps = totalSteps(config);
     this.error = null;
     this.records = [];
     this.pending = [];
@@ -129,11 +130,11 @@ export class EngineClient {
     this.startCochleagram = null;
     this.metamerCochleagram = null;
     this.readout = null;
-    this.config = null;
+    this.config = config;
     this.rate.reset();
     this.stepsPerSecond = 0;
     // Copies are sent, so the caller keeps its arrays.
-    this.send({ type: 'start', modelId, stage, config, referenceIndex, measure, referenceData: referenceData?.slice(),
+    this.send({ type: 'start', modelId, config: structuredClone(config), referenceIndex, measure, referenceData: referenceData?.slice(),
       resume: resume ? structuredClone(resume) : undefined });
   }
 
@@ -297,10 +298,7 @@ export class EngineClient {
       case 'model':
         this.manifest = msg.manifest;
         this.reference = { step: 0, shape: msg.reference.shape, data: msg.reference.data };
-        this.nullMax = msg.nullMax;
         this.nullStages = msg.nullStages;
-        this.totalSteps = msg.totalSteps;
-        this.config = msg.config;
         return;
       case 'checkpoint':
         return; // for observers (the run recorder) only

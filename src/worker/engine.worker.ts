@@ -5,9 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EngineEvent, MetricSet } from '../engine/types.ts';
 import { chooseBackend } from '../platform/tf-browser.ts';
-import { transferablesOf, type MeasureScope, type WorkerCommand, type WorkerEvent } from './protocol.ts';
+import type { MeasureScope } from '../engine/types.ts';
+import { transferablesOf, type WorkerCommand, type WorkerEvent } from './protocol.ts';
+import { readoutLogits } from '../engine/readout.ts';
+import { checkpointEvery } from '../engine/cadence.ts';
+import { totalSteps } from '../engine/presets.ts';
 import {
-  prepareRun, judge, listModels, readoutLogits, builtinSource, cacheModel, forgetModel, loadModel, useImportedModels, type PreparedRun,
+  prepareRun, judge, listModels, builtinSource, cacheModel, forgetModel, loadModel, useImportedModels, type PreparedRun,
 } from './engine-runtime.ts';
 import { CochleagramFeed } from './cochleagram-snapshots.ts';
 import { ImportService } from './import-service.ts';
@@ -43,7 +47,7 @@ let chain: Promise<void> = Promise.resolve();
 function sendReadout(prepared: PreparedRun, which: 'reference' | 'metamer', step: number, x: tf.Tensor): void {
   const labels = prepared.loaded.model.readout?.labels;
   if (!labels) return;
-  readoutLogits(prepared, x)
+  readoutLogits(prepared.loaded.model, x)
     .then((logits) => logits && post({ type: 'readout', which, step, logits, labels: [...labels] }))
     .catch((err) => console.error(`readout failed: ${err instanceof Error ? err.message : String(err)}`))
     .finally(() => { if (which === 'metamer') x.dispose(); });
@@ -84,8 +88,7 @@ async function drive(prepared: PreparedRun): Promise<void> {
       signal: abort.signal,
       progressEvery: 1,
       measureStages: measure === 'stage' ? [prepared.config.stage] : undefined,
-      // ~100 checkpoints per run, so a closed tab loses at most 1% of it.
-      checkpointEvery: Math.max(1, Math.ceil((prepared.config.passes * prepared.config.itersPerPass) / 100)),
+      checkpointEvery: checkpointEvery(totalSteps(prepared.config)),
       onCheckpoint: (state) => post({ type: 'checkpoint', state }),
     });
     await chain;
@@ -175,7 +178,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       lastMetrics = null;
       lastStep = 0;
       measure = cmd.measure ?? 'all';
-      const prepared = await prepareRun(cmd.modelId, cmd.stage, cmd.config, cmd.referenceIndex, cmd.referenceData, cmd.resume);
+      const prepared = await prepareRun(cmd.modelId, cmd.config, cmd.referenceIndex, cmd.referenceData, cmd.resume);
       current = prepared;
       if (stopWhileLoading) {
         release(prepared);
@@ -189,10 +192,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         type: 'model',
         manifest: prepared.manifest,
         reference: { shape: prepared.reference.shape.slice(1), data: referenceData },
-        nullMax: prepared.nullMax,
         nullStages: prepared.loaded.nullDistribution?.stages ?? null,
-        totalSteps: prepared.config.passes * prepared.config.itersPerPass,
-        config: prepared.config,
       });
       sendReadout(prepared, 'reference', 0, prepared.reference);
       if (audioReference) {

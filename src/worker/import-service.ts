@@ -16,7 +16,7 @@ import { memoryModelSource } from '../models/import/memory-source.ts';
 import { importNaturalStimuli } from '../models/import/natural-for-import.ts';
 import { openModelStore, type ModelStore } from '../store/model-store.ts';
 import { NullProgressMeter, describeNullProgress, poolSizeFor } from './null-progress.ts';
-import { importedModelId } from './imported-id.ts';
+import { importedModelId } from '../models/import/imported-id.ts';
 import type { ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile } from './protocol.ts';
 
 /** Most pairs a browser null may use (the CLI has no such limit). */

@@ -2,23 +2,17 @@
  * Messages between the page and the engine worker. Discriminated unions on `type`,
  * so both sides switch exhaustively. Large buffers (reference, snapshots) are transferred.
  */
-import type { EngineEvent, InputSpec, MetricName, NullDistribution, RunConfig, Verdict } from '../engine/types.ts';
+import type { EngineEvent, InputSpec, MeasureScope, NullDistribution, RunConfig, Verdict } from '../engine/types.ts';
 import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import type { BrowserBackend } from '../platform/backend-names.ts';
+import type { BackendFallback, BrowserBackend } from '../platform/backend-names.ts';
 
-export interface BackendFallback {
-  backend: string;
-  reason: string;
-}
-
-/** Which stages the live metrics cover: every stage (default) or only the generation stage (faster). */
-export type MeasureScope = 'all' | 'stage';
 
 export type WorkerCommand =
   | { type: 'init'; backend?: BrowserBackend }
   | {
-      type: 'start'; modelId: string; stage: string; config: Partial<RunConfig>; referenceIndex: number; measure?: MeasureScope;
+      /** config: the run's complete configuration (runConfigFor in src/engine/run-recipe.ts), generation stage included. */
+      type: 'start'; modelId: string; config: RunConfig; referenceIndex: number; measure?: MeasureScope;
       /** The user's own reference (already prepared to inputSpec.shape); replaces the bundled one. */
       referenceData?: Float32Array;
       /** Continue a saved run (a 'checkpoint' of an earlier run) instead of starting from noise; its config wins. */
@@ -98,9 +92,6 @@ export interface ImportedModelInfo {
 /** Which stimulus a cochleagram belongs to: the reference, the start noise x_0, or a metamer iterate. */
 export type CochleagramWhich = 'reference' | 'start' | 'metamer';
 
-/** Null-distribution maxima per stage and metric: the thresholds of the success test. */
-export type NullMaxima = Record<string, Partial<Record<MetricName, number>>>;
-
 export type WorkerEvent =
   | { type: 'ready'; backend: string; fallbacks: BackendFallback[] }
   /**
@@ -124,12 +115,8 @@ export type WorkerEvent =
       type: 'model';
       manifest: ModelManifest;
       reference: { shape: number[]; data: Float32Array };
-      nullMax: NullMaxima | null;
       /** The whole stored null (histograms, quantiles) per stage and metric, for the page's plots. */
       nullStages: NullDistribution['stages'] | null;
-      totalSteps: number;
-      /** The run's complete configuration (defaults and cadence filled in): what a saved run records. */
-      config: RunConfig;
     }
   /** Resumable state of the run, sent every few steps and on pause, for the page to save. */
   | { type: 'checkpoint'; state: RunState }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { InputSpec } from '../../src/engine/types.ts';
-import { Rng } from '../../src/engine/random.ts';
 import {
   cameraErrorMessage, CAMERA_DENIED_MESSAGE, CAMERA_UNAVAILABLE_MESSAGE, NO_CAMERA_MESSAGE, snapshotName,
-  cropBox, fileProblem, hasColour, referenceNote, rgbaToModelInput, sizeProblem, sniffImageType, specProblem,
+  fileProblem, hasColour, referenceNote, sizeProblem, sniffImageType, specProblem,
 } from '../../src/app/image-reference.ts';
 
 const hmaxSpec: InputSpec = { modality: 'image', shape: [250, 250, 1], range: [0, 255], init: { mean: 127.5, std: 10 } };
@@ -53,70 +52,7 @@ describe('image file checks', () => {
   });
 });
 
-describe('centre crop to the model aspect ratio', () => {
-  it('keeps one full side, matches the aspect ratio to within a pixel, and centres the box', () => {
-    const rng = new Rng(12345);
-    for (let i = 0; i < 600; i++) {
-      const [sw, sh, dw, dh] = [1 + rng.int(3000), 1 + rng.int(3000), 1 + rng.int(400), 1 + rng.int(400)];
-      const b = cropBox(sw, sh, dw, dh);
-      const where = `${sw}x${sh} -> ${dw}x${dh}: ${JSON.stringify(b)}`;
-      expect(b.x >= 0 && b.y >= 0 && b.x + b.width <= sw && b.y + b.height <= sh, where).toBe(true);
-      expect(b.width === sw || b.height === sh, where).toBe(true);
-      // The free side is the exact-ratio length rounded (float64 reference), at least 1.
-      if (b.height === sh && b.width !== sw) expect(b.width, where).toBe(Math.max(1, Math.round(sh * dw / dh)));
-      if (b.width === sw && b.height !== sh) expect(b.height, where).toBe(Math.max(1, Math.round(sw * dh / dw)));
-      // The box is the largest of its ratio: the other side does not fit.
-      if (b.width === sw && b.height === sh) expect(Math.abs(sw / sh - dw / dh) * sh, where).toBeLessThanOrEqual(1);
-      const [left, right] = [b.x, sw - b.x - b.width];
-      const [top, bottom] = [b.y, sh - b.y - b.height];
-      expect(right - left === 0 || right - left === 1, where).toBe(true);
-      expect(bottom - top === 0 || bottom - top === 1, where).toBe(true);
-    }
-  });
-
-  it('crops the sides of a landscape photo and the top and bottom of a portrait one', () => {
-    expect(cropBox(640, 480, 250, 250)).toEqual({ x: 80, y: 0, width: 480, height: 480 });
-    expect(cropBox(480, 640, 250, 250)).toEqual({ x: 0, y: 80, width: 480, height: 480 });
-    expect(cropBox(300, 200, 96, 64)).toEqual({ x: 0, y: 0, width: 300, height: 200 });
-    expect(() => cropBox(0, 10, 5, 5)).toThrow(/positive/);
-  });
-});
-
-describe('RGBA to model values', () => {
-  /** Float64 reference written out per pixel: composite over white, BT.601 luma, linear map. */
-  function reference(rgba: number[], channels: 1 | 3, [lo, hi]: [number, number]): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < rgba.length; i += 4) {
-      const alpha = rgba[i + 3] / 255;
-      const over = (v: number): number => v * alpha + 255 * (1 - alpha);
-      const [r, g, b] = [over(rgba[i]), over(rgba[i + 1]), over(rgba[i + 2])];
-      const toRange = (v: number): number => lo + (v / 255) * (hi - lo);
-      if (channels === 1) out.push(toRange(0.299 * r + 0.587 * g + 0.114 * b));
-      else out.push(toRange(r), toRange(g), toRange(b));
-    }
-    return out;
-  }
-
-  it('matches a float64 reference for grey and RGB models and any range', () => {
-    const rng = new Rng(7);
-    const [w, h] = [13, 7];
-    const rgba = Array.from({ length: w * h * 4 }, () => rng.int(256));
-    for (const [channels, range] of [[1, [0, 255]], [1, [-1, 1]], [3, [0, 1]], [3, [-2.5, 3]]] as [1 | 3, [number, number]][]) {
-      const got = rgbaToModelInput(Uint8ClampedArray.from(rgba), w, h, channels, range);
-      const want = reference(rgba, channels, range);
-      expect(got.length).toBe(want.length);
-      const tol = 1e-6 * (range[1] - range[0]);
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `${channels} ${range} [${i}]`).toBeLessThan(tol);
-    }
-  });
-
-  it('maps black, white and pure primaries to known values', () => {
-    const px = [0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 255, 10, 20, 30, 0];
-    expect(Array.from(rgbaToModelInput(px, 4, 1, 1, [0, 255]))).toEqual([0, 255, expect.closeTo(76.245, 4), 255]);
-    expect(Array.from(rgbaToModelInput(px, 4, 1, 3, [-1, 1]))).toEqual([-1, -1, -1, 1, 1, 1, 1, -1, -1, 1, 1, 1]);
-    expect(() => rgbaToModelInput(px, 3, 1, 1, [0, 1])).toThrow(/needs 12/);
-  });
-
+describe('reference notes', () => {
   it('notices colour, and says what was done to the picture', () => {
     expect(hasColour([5, 5, 5, 255, 9, 9, 9, 0])).toBe(false);
     expect(hasColour([5, 5, 5, 255, 9, 9, 8, 255])).toBe(true);
@@ -126,6 +62,7 @@ describe('RGBA to model values', () => {
     expect(referenceNote(96, 64, rgbSpec, false)).toBeUndefined();
   });
 });
+
 
 describe('webcam messages', () => {
   const domError = (name: string, message = ''): Error => Object.assign(new Error(message), { name });

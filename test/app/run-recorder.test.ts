@@ -13,12 +13,12 @@ const WEIGHTS_HASH = createHash('sha256').update(`${'ab'.repeat(32)}  w.bin`).di
 const config = makeRunConfig('S1', { passes: 1, itersPerPass: 6 });
 const context: RunContext = {
   id: 'run-1', modelId: 'hmax', modelName: 'HMAX', stage: 'S1',
-  reference: { kind: 'bundled', index: 2 }, measure: 'all', backend: 'wasm',
+  reference: { kind: 'bundled', index: 2 }, config, measure: 'all', backend: 'wasm',
 };
 
 const modelEvent = (): WorkerEvent => ({
   type: 'model', manifest: { weights: [{ path: 'w.bin', sha256: 'ab'.repeat(32), bytes: 4 }] } as never, reference: { shape: [2], data: new Float32Array(2) },
-  nullMax: null, nullStages: null, totalSteps: 6, config,
+  nullStages: null,
 });
 const engine = (event: EngineEvent): WorkerEvent => ({ type: 'engine', event });
 const progress = (from: number, to: number): WorkerEvent =>

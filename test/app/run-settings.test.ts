@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeRunConfig, PRESETS } from '../../src/engine/presets.ts';
+import { makeRunConfig } from '../../src/engine/presets.ts';
 import {
-  crossFieldError, NUMERIC_FIELDS, parseNumeric, PRESET_LABELS, stepBudget, type NumericSetting,
+  crossFieldError, NUMERIC_FIELDS, parseNumeric, PRESET_LABELS, type NumericSetting,
 } from '../../src/app/run-settings.ts';
 
 const KEYS = Object.keys(NUMERIC_FIELDS) as NumericSetting[];
@@ -75,13 +75,5 @@ describe('run settings fields', () => {
     expect(crossFieldError({ steps: 3, passes: 4 })).toMatch(/Passes \(4\) cannot exceed steps \(3\)/);
     expect(crossFieldError({ steps: 4, passes: 4 })).toBeNull();
     expect(crossFieldError({ passes: 4 })).toBeNull();
-  });
-
-  it('works out the step budget from a preset, steps and passes', () => {
-    expect(stepBudget({})).toBeNull();
-    expect(stepBudget({ preset: 'quick' })).toEqual(PRESETS.quick);
-    expect(stepBudget({ steps: 7 })).toEqual({ passes: 1, itersPerPass: 7 });
-    expect(stepBudget({ steps: 7, passes: 2 })).toEqual({ passes: 2, itersPerPass: 4 });
-    expect(stepBudget({ preset: 'paper', passes: 6 })).toEqual({ passes: 6, itersPerPass: 4000 });
   });
 });

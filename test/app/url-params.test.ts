@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { configOverrides, parsePageParams, toSearch, withParam, type PageParams } from '../../src/app/url-params.ts';
+import { parsePageParams, toSearch, withParam, type PageParams } from '../../src/app/url-params.ts';
 import { DEFAULT_RUN_CONFIG, makeRunConfig, totalSteps } from '../../src/engine/presets.ts';
-import { liveCadence } from '../../src/worker/cadence.ts';
+import { liveCadence } from '../../src/engine/cadence.ts';
+import { settingsOverrides } from '../../src/engine/run-recipe.ts';
 
 describe('page URL parameters', () => {
   it('reads the test/sharing parameters', () => {
@@ -24,13 +25,6 @@ describe('page URL parameters', () => {
   it('round-trips through toSearch', () => {
     const p = parsePageParams('?model=hmax&backend=wasm&stage=C2&steps=100&passes=4&seed=7&ref=2&autostart=1&measure=stage');
     expect(parsePageParams(toSearch(p))).toEqual(p);
-  });
-
-  it('turns steps into one pass, or splits them over the given passes', () => {
-    expect(configOverrides({ steps: 6 })).toEqual({ passes: 1, itersPerPass: 6 });
-    expect(configOverrides({ steps: 100, passes: 4, seed: 3 })).toEqual({ passes: 4, itersPerPass: 25, seed: 3 });
-    expect(configOverrides({ steps: 10, passes: 4 })).toEqual({ passes: 4, itersPerPass: 3 });
-    expect(configOverrides({})).toEqual({});
   });
 });
 
@@ -92,20 +86,12 @@ describe('run settings in the URL', () => {
     const q = parsePageParams('?steps=3&passes=4');
     expect([q.steps, q.passes]).toEqual([3, undefined]);
     // Whatever parses is accepted by the engine's own validation.
-    expect(() => makeRunConfig('S1', configOverrides(p))).not.toThrow();
-    expect(makeRunConfig('S1', configOverrides(p)).regularizers).toEqual(DEFAULT_RUN_CONFIG.regularizers);
-  });
-
-  it('turns a preset into its schedule, with explicit steps and passes winning', () => {
-    expect(configOverrides({ preset: 'quick' })).toEqual({ passes: 4, itersPerPass: 500 });
-    expect(configOverrides({ preset: 'paper' })).toEqual({ passes: 8, itersPerPass: 3000 });
-    expect(configOverrides({ preset: 'paper', steps: 800 })).toEqual({ passes: 8, itersPerPass: 100 });
-    expect(configOverrides({ preset: 'quick', passes: 2 })).toEqual({ passes: 2, itersPerPass: 1000 });
-    expect(configOverrides({ passes: 3 })).toEqual({ passes: 3 });
+    expect(() => makeRunConfig('S1', settingsOverrides(p))).not.toThrow();
+    expect(makeRunConfig('S1', settingsOverrides(p)).regularizers).toEqual(DEFAULT_RUN_CONFIG.regularizers);
   });
 
   it('gives an engine config that carries every setting', () => {
-    const config = makeRunConfig('conv2', configOverrides(everything));
+    const config = makeRunConfig('conv2', settingsOverrides(everything));
     expect(totalSteps(config)).toBeGreaterThanOrEqual(1234);
     expect(config).toMatchObject({
       passes: 5, itersPerPass: 247, seed: 4294967295, optimizer: 'adam', eta0: 0.5, fakeRelu: false,
@@ -113,7 +99,7 @@ describe('run settings in the URL', () => {
       regularizers: { tv: 1.5e-7, alphaNorm: 0.125, alpha: 3.5 },
     });
     // Only the alpha given: the weights stay at their defaults (off).
-    expect(configOverrides({ alpha: 2 }).regularizers).toEqual({ tv: 0, alphaNorm: 0, alpha: 2 });
+    expect(settingsOverrides({ alpha: 2 }).regularizers).toEqual({ tv: 0, alphaNorm: 0, alpha: 2 });
   });
 
   it('sets or removes one parameter and keeps the rest', () => {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { cliSpawn, REPO } from './run-cli.ts';
-import { stepBudget, successMetrics } from '../../src/cli/commands/generate.ts';
+import { successMetricsOf } from '../../src/models/success-metrics.ts';
+import { exportVerdict } from '../../src/export/run-json.ts';
+import { generateRunConfig } from '../../src/cli/commands/generate.ts';
+import { weightsHashOf } from '../../src/models/weights-hash.ts';
 import { defaultPoolSize } from '../../src/cli/commands/null.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import { readImage } from '../../src/io/png-node.ts';
@@ -16,14 +19,7 @@ import { nodeModelSource } from '../../src/models/source-node.ts';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import type { NullDistribution } from '../../src/engine/types.ts';
 
-describe('step budget and pool size', () => {
-  it('spreads --steps over the preset passes', () => {
-    expect(stepBudget('paper')).toEqual({ passes: 8, itersPerPass: 3000 });
-    expect(stepBudget('quick', 100)).toEqual({ passes: 4, itersPerPass: 25 });
-    expect(stepBudget('paper', 5)).toEqual({ passes: 1, itersPerPass: 5 });
-    expect(stepBudget('quick', 10)).toEqual({ passes: 4, itersPerPass: 2 });
-  });
-
+describe('null pool size', () => {
   it('the default null pool has at least twice as many distinct pairs as requested, and is the smallest such', () => {
     for (const pairs of [1, 10, 1000, 12345]) {
       const n = defaultPoolSize(pairs);
@@ -64,12 +60,16 @@ describe('metamer generate (HMAX, 2 steps, end to end)', () => {
     const png = await readImage(join(out, 'metamer.png'));
     for (let i = 0; i < png.data.length; i += 997) expect(Math.abs(png.data[i] * 255 - metamer.data[i])).toBeLessThanOrEqual(0.5 + 1e-3);
 
-    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    // run.json is the page's run record (metamer-run-export/1).
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.schema).toBe('metamer-run-export/1');
+    const history = run.lossHistory;
     expect(history.map((h: { step: number }) => h.step)).toEqual([0, 1]);
     for (const h of history) expect(Object.keys(h).sort()).toEqual(['eta', 'gradNorm', 'loss', 'step']);
 
-    // metrics.json equals the metrics recomputed here from the written arrays.
-    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    // The final metrics equal the metrics recomputed here from the written arrays.
+    expect(run.metricHistory.map((m: { step: number }) => m.step)).toEqual([2]);
+    const metrics = run.metricHistory[0].stages;
     expect(Object.keys(metrics)).toEqual(['S1', 'C1', 'S2', 'C2']);
     await useNodeBackend('wasm');
     const { model } = await loadBuiltinModel('hmax', nodeModelSource());
@@ -83,13 +83,13 @@ describe('metamer generate (HMAX, 2 steps, end to end)', () => {
     for (const k of ['spearman', 'pearson', 'snrDb'] as const) expect(metrics.C2[k]).toBeCloseTo(direct[k], 4);
 
     // The verdict is the success test at C2 with HMAX's SNR-only criterion and the stored null.
-    const verdict = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8'));
-    expect(verdict).toEqual(successTest({ stage: 'C2', metrics: metrics.C2, nullDist, metricsUsed: successMetrics(manifest) }));
+    const verdict = run.verdict;
+    expect(verdict).toEqual(exportVerdict(successTest({ stage: 'C2', metrics: metrics.C2, nullDist, metricsUsed: successMetricsOf(manifest) })));
     expect(verdict.criteria.map((c: { criterion: string }) => c.criterion)).toEqual(['snrDb']);
 
-    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-    expect(run).toMatchObject({ model: 'hmax', stage: 'C2', seed: 3, steps: 2, stepsRun: 2, outcome: 'done', preset: 'quick', backend: 'wasm' });
-    expect(run.config).toMatchObject({ passes: 1, itersPerPass: 2, seed: 3, optimizer: 'normalized-gd', fakeRelu: true });
-    expect(run.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(run).toMatchObject({ stage: 'C2', seed: 3, run: { status: 'done', step: 2, totalSteps: 2 }, reference: { kind: 'user', name: 'image.jpg', shape: [250, 250, 1] } });
+    expect(run.model).toMatchObject({ id: 'hmax', weightsHash: await weightsHashOf(manifest) });
+    expect(run.settings).toEqual({ config: generateRunConfig(['--stage', 'C2', '--steps', '2', '--seed', '3']), measure: 'all', backend: 'wasm' });
+    expect(run.metamer).toEqual({ step: 2, shape: [250, 250, 1] });
   }, 300_000);
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { cliInProcess, REPO } from './run-cli.ts';
-import { importedModelId, isModelPath } from '../../src/cli/model-arg.ts';
+import { importedModelName, isModelPath } from '../../src/cli/model-arg.ts';
+import { importedModelId } from '../../src/models/import/imported-id.ts';
 import { parseNpy, writeNpy } from '../../src/io/npy.ts';
 import { parseOnnx } from '../../src/models/onnx/onnx-parse.ts';
 import { runOnnxGraph } from '../../src/models/onnx/onnx-runner.ts';
@@ -38,8 +39,10 @@ describe('--model: built-in id or model file', () => {
     expect(isModelPath('models/x/model.json')).toBe(true);
     expect(isModelPath('./resnet')).toBe(true);
     expect(isModelPath('resnet')).toBe(false);
-    expect(importedModelId('/data/My ResNet-50.onnx')).toBe('my-resnet-50');
-    expect(importedModelId('exports/keras_net/model.json')).toBe('keras_net');
+    // The page's rule: imported-<slug of the name>; the name is the file's (model.json: its folder's).
+    const id = (path: string) => importedModelId(importedModelName(path), () => false);
+    expect(id('/data/My ResNet-50.onnx')).toBe('imported-my-resnet-50');
+    expect(id('exports/keras_net/model.json')).toBe('imported-keras-net');
   });
 });
 
@@ -110,22 +113,23 @@ describe('generate and null on an imported model', () => {
     const dist = validateNullDistribution(JSON.parse(readFileSync(nullPath, 'utf8')));
     expect(Object.keys(dist.stages)).toEqual(['relu0', 'final']);
     expect(dist.stages.relu0.spearman.pairs).toBe(20);
-    expect(dist.model).toBe('alexnet');
+    expect(dist.model).toBe('imported-alexnet');
     expect(dist.source).toContain('natural photos of centernet');
 
     const { rawPath } = fixtureImage();
     const out = join(tmp, 'gen');
     const g = await cliInProcess(['generate', '--model', ALEXNET, '--stage', 'relu0', '--input', rawPath, '--steps', '3', '--out', out, '--null', nullPath, '--stages', 'relu0,relu4']);
     expect(g.code, g.err).toBe(0);
-    for (const f of ['metamer.npy', 'metamer.png', 'reference.npy', 'metrics.json', 'history.json', 'verdict.json', 'run.json']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(Object.keys(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')))).toEqual(['relu0', 'relu4']);
-    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'))).toHaveLength(3);
-    const verdict = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8'));
+    for (const f of ['metamer.npy', 'metamer.png', 'reference.npy', 'reference.png', 'run.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.schema).toBe('metamer-run-export/1');
+    expect(run.model.id).toBe('imported-alexnet');
+    expect(Object.keys(run.metricHistory.at(-1).stages)).toEqual(['relu0', 'relu4']);
+    expect(run.lossHistory).toHaveLength(3);
+    const verdict = run.verdict;
     expect(typeof verdict.pass).toBe('boolean');
     expect(verdict.criteria.map((c: { criterion: string }) => c.criterion)).toEqual(['spearman', 'pearson', 'snrDb', 'class']);
     expect(verdict.criteria[0].threshold).toBe(dist.stages.relu0.spearman.max);
-    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-    expect(run.modelFile).toBe(ALEXNET);
     expect(parseNpy(readFileSync(join(out, 'metamer.npy'))).shape).toEqual([224, 224, 3]);
   });
 });

@@ -10,7 +10,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Browser, Page } from 'playwright-core';
 import { build, type Rollup } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/store/saved-run.ts';
+import type { RunSummary } from '../../src/export/saved-run.ts';
 import { CHROMIUM_PATH, launchChromium } from './chromium.ts';
 
 /** Machines without Debian's chromium skip (and say so); the e2e suite needs it anyway. */

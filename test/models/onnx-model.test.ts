@@ -16,7 +16,7 @@ import { parseOnnx } from '../../src/models/onnx/onnx-parse.ts';
 import { probeShapes, runOnnxGraph } from '../../src/models/onnx/onnx-runner.ts';
 import { stagedModelFromOnnx, type OnnxStagedOptions } from '../../src/models/onnx/onnx-model.ts';
 import { loadModelFromManifest } from '../../src/models/registry.ts';
-import { sha256Hex } from '../../src/store/sha256.ts';
+import { sha256Hex } from '../../src/io/sha256.ts';
 import type { ModelManifest, ModelSource } from '../../src/models/manifest.ts';
 import { buildOnnx, floatTensor, ints, type GraphSpec } from './onnx-build.ts';
 import { expectGradientMatchesDifferences } from './onnx-gradcheck.ts';

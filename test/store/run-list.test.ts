@@ -10,7 +10,7 @@ import { compile } from 'svelte/compiler';
 import { render } from 'svelte/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from 'svelte';
-import type { RunSummary } from '../../src/store/saved-run.ts';
+import type { RunSummary } from '../../src/export/saved-run.ts';
 
 type Props = { runs: RunSummary[]; currentId: string | null; onopen: (id: string) => void; ondelete: (id: string) => void };
 let RunList: Component<Props>;

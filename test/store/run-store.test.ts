@@ -1,7 +1,7 @@
 import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DATABASE_NAME, openRunStore, RunStoreError, type RunStore } from '../../src/store/run-store.ts';
-import type { RunSummary } from '../../src/store/saved-run.ts';
+import type { RunSummary } from '../../src/export/saved-run.ts';
 import { metricsEntries, sampleRun, stepRecords } from './sample-run.ts';
 
 const opened: RunStore[] = [];

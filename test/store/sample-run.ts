@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { makeRunConfig } from '../../src/engine/presets.ts';
 import type { MetricSet, StepRecord } from '../../src/engine/types.ts';
 import type { ModelManifest } from '../../src/models/manifest.ts';
-import type { MetricsEntry, SavedRun } from '../../src/store/saved-run.ts';
+import type { MetricsEntry, SavedRun } from '../../src/export/saved-run.ts';
 
 export function metricSet(seed: number): MetricSet {
   return { spearman: 0.5 + seed / 100, pearson: 0.6 + seed / 100, r2: 0.36, snrDb: 10 + seed };

@@ -4,7 +4,7 @@ import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import { buildNullDistribution } from '../../src/engine/null-builder.ts';
 import type { StagedModel } from '../../src/engine/types.ts';
 import { NullProgressMeter, describeNullProgress, poolSizeFor } from '../../src/worker/null-progress.ts';
-import { importedModelId } from '../../src/worker/imported-id.ts';
+import { importedModelId } from '../../src/models/import/imported-id.ts';
 import { toyModel, toyStimuli } from '../null/toy-model.ts';
 
 let model: StagedModel;

@@ -1,64 +1,84 @@
 /** `metamer generate`: one model metamer for one stage and one reference, written to a folder. */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, choiceOption, intOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendOption, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
 import { prepareInput } from '../prepare-input.ts';
 import type { Command } from './command.ts';
 import { MetamerRun } from '../../engine/metamer-run.ts';
-import { PRESETS, makeRunConfig, type PresetName } from '../../engine/presets.ts';
-import { validateNullDistribution } from '../../engine/null-distribution.ts';
-import { successTest } from '../../engine/verdict.ts';
-import type { MetricName, MetricSet, StagedModel, StepRecord } from '../../engine/types.ts';
+import { PRESETS, totalSteps, type PresetName } from '../../engine/presets.ts';
+import { DEFAULT_PRESET, budgetNote, runConfigFor, type RunSettings } from '../../engine/run-recipe.ts';
+import type { RunConfig, StagedModel, StepRecord } from '../../engine/types.ts';
+import type { ModelManifest } from '../../models/manifest.ts';
+import { newRunId, type MetricsEntry, type SavedRun } from '../../export/saved-run.ts';
+import { runJsonText } from '../../export/run-json.ts';
+import { metamerFile } from '../../export/metamer-file.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
-import type { ModelManifest } from '../../models/manifest.ts';
+import { judgeMetamer } from '../../models/judge.ts';
+import { weightsHashOf } from '../../models/weights-hash.ts';
 import { isModelPath, readNullFile, resolveModel, stageList } from '../model-arg.ts';
 
-/**
- * Spreads `steps` over the preset's passes: passes x itersPerPass with itersPerPass =
- * floor(steps / passes); fewer steps than passes runs one pass of `steps`.
- */
-export function stepBudget(preset: PresetName, steps?: number): { passes: number; itersPerPass: number } {
-  const p = PRESETS[preset];
-  if (steps === undefined) return { passes: p.passes, itersPerPass: p.itersPerPass };
-  if (steps < p.passes) return { passes: 1, itersPerPass: steps };
-  return { passes: p.passes, itersPerPass: Math.floor(steps / p.passes) };
+/** The options `generate` takes (the run settings mirror the page's, one recipe: src/engine/run-recipe.ts). */
+const GENERATE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  model: { type: 'string' },
+  stage: { type: 'string' },
+  input: { type: 'string' },
+  out: { type: 'string' },
+  steps: { type: 'string' },
+  passes: { type: 'string' },
+  seed: { type: 'string' },
+  preset: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  eta0: { type: 'string' },
+  tv: { type: 'string' },
+  'alpha-norm': { type: 'string' },
+  alpha: { type: 'string' },
+  'fake-relu': { type: 'boolean' },
+  measure: { type: 'string' },
+  null: { type: 'string' },
+  'input-spec': { type: 'string' },
+  stages: { type: 'string' },
+} as const;
+
+type GenerateValues = ReturnType<typeof parse<typeof GENERATE_OPTIONS>>['values'];
+
+/** The run settings of the flags: the same RunSettings the page's URL and panel give. */
+export function cliRunSettings(values: GenerateValues): RunSettings {
+  const settings: RunSettings = {
+    preset: values.preset === undefined ? undefined : choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], DEFAULT_PRESET),
+    steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1),
+    passes: values.passes === undefined ? undefined : intOption(values.passes, 'passes', undefined, 1),
+    seed: intOption(values.seed, 'seed', 0),
+    optimizer: choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd'),
+    learningRate: numberOption(values.lr, 'lr'),
+    eta0: numberOption(values.eta0, 'eta0'),
+    fakeRelu: values['fake-relu'] ?? true,
+    tv: numberOption(values.tv, 'tv'),
+    alphaNorm: numberOption(values['alpha-norm'], 'alpha-norm'),
+    alpha: numberOption(values.alpha, 'alpha'),
+  };
+  if (settings.steps !== undefined && settings.passes !== undefined && settings.passes > settings.steps) {
+    throw new UsageError(`--passes (${settings.passes}) cannot exceed --steps (${settings.steps}): every pass needs at least one step`);
+  }
+  return settings;
 }
 
-/** The success test's metrics: manifest.params.successMetrics, else the paper's (HMAX: SNR only). */
-export function successMetrics(manifest: ModelManifest): MetricName[] | undefined {
-  const fromParams = manifest.params?.successMetrics;
-  if (Array.isArray(fromParams)) return fromParams as MetricName[];
-  return manifest.builder === 'hmax' ? ['snrDb'] : undefined;
+/** The complete run config `generate argv` runs (exported so tests compare it with the page's). */
+export function generateRunConfig(argv: string[]): RunConfig {
+  const { values } = parse(argv, GENERATE_OPTIONS);
+  return runConfigFor(requireString(values.stage, 'stage'), cliRunSettings(values));
 }
 
-/** One hash for all weight files: SHA-256 over "path sha256" lines of the manifest. */
-export function weightsHash(manifest: ModelManifest): string {
-  const lines = manifest.weights.map((w) => `${w.path} ${w.sha256}\n`).join('');
-  return createHash('sha256').update(lines).digest('hex');
-}
-
-function classOf(tf: typeof tfTypes, model: StagedModel, x: tfTypes.Tensor): string | undefined {
-  const readout = model.readout;
-  if (!readout) return undefined;
-  const index = tf.tidy(() => tf.argMax(readout.logits(x).reshape([-1])).dataSync()[0]);
-  return readout.labels[index];
-}
-
-/** JSON.stringify that keeps +-Infinity (exact matches) readable instead of null. */
-function json(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
-}
-
-async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model: StagedModel): Promise<string[]> {
+/** The raw values of a stimulus as .npy, plus .png (images) or .wav (sounds). */
+async function writeStimulus(dir: string, name: string, data: Float32Array, model: StagedModel): Promise<string[]> {
   const spec = model.inputSpec;
-  const data = (await x.data()) as Float32Array;
   const written = [`${name}.npy`];
   await writeFile(join(dir, `${name}.npy`), writeNpy(data, spec.shape));
   if (spec.modality === 'image') {
@@ -71,23 +91,47 @@ async function writeStimulus(dir: string, name: string, x: tfTypes.Tensor, model
   return written;
 }
 
+/**
+ * A run's folder: run.json (the page's metamer-run-export/1 document, runJsonText), the metamer
+ * as the page exports it (metamerFile: 8-bit PNG or 16-bit WAV) named metamer.png|.wav, its exact
+ * values metamer.npy, and the reference (reference.npy + .png|.wav). The page opens the folder.
+ */
+export async function writeRunFolder(dir: string, run: SavedRun, manifest: ModelManifest): Promise<string[]> {
+  const files = ['run.json'];
+  await writeFile(join(dir, 'run.json'), runJsonText(run, manifest));
+  const snapshot = run.snapshot!;
+  const file = metamerFile(run, manifest)!;
+  const ext = file.name.slice(file.name.lastIndexOf('.'));
+  await writeFile(join(dir, `metamer${ext}`), file.bytes);
+  await writeFile(join(dir, 'metamer.npy'), writeNpy(snapshot.data, snapshot.shape));
+  files.push(`metamer${ext}`, 'metamer.npy');
+  if (run.reference.kind === 'user') {
+    const model = { inputSpec: manifest.inputSpec } as StagedModel;
+    files.push(...(await writeStimulus(dir, 'reference', run.reference.data, model)));
+  }
+  return files;
+}
+
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'generate a model metamer for one stage of a built-in model or a model file',
   usage: `Usage: metamer generate --model ID|PATH --stage NAME --input FILE --out DIR
-                       [--steps N] [--seed S] [--preset quick|paper]
-                       [--optimizer normalized-gd|adam] [--no-fake-relu]
+                       [--preset quick|paper] [--steps N] [--passes P] [--seed S]
+                       [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
+                       [--tv X] [--alpha-norm X] [--alpha X]
                        [--measure all|stage] [--null FILE] [--backend wasm|cpu]
                        [--models-dir DIR] [--input-spec FILE] [--stages a,b,...]
 
 Optimises noise until its activations at --stage match those of the reference --input
-(images: PNG/JPEG, converted, centre-cropped and resized to the model's input; audio: WAV,
-mixed to mono, resampled, centred 2-s window, mean removed, RMS 0.1; or a .npy of raw
-values). --steps N spreads N steps over the preset's passes (quick: 4 passes, paper: 8;
-default: the preset's own budget, quick = 2000, paper = 24000). Writes to DIR:
-metamer.png|.wav/.npy, reference.png|.wav/.npy, metrics.json (all stages, at the end),
-history.json (loss, eta, gradNorm per step), verdict.json (the success test at --stage
-against the model's null distribution) and run.json (settings, seed, model, weights hash).
+(images: PNG/JPEG, converted, centre-cropped and resized to the model's input exactly as the
+page does; audio: WAV, mixed to mono, resampled, centred 2-s window, mean removed, RMS 0.1;
+or a .npy of raw values). The settings are the page's, by the same rule: default the paper's
+8 x 3000 steps; --preset quick is 4 x 500; --steps N alone is one pass of N steps; with a
+preset or --passes the steps are split over its passes (rounded up). Writes to DIR:
+run.json (the page's run record, schema metamer-run-export/1: model and weights hash,
+settings, seed, loss and metric history, verdict; the page's "Open runs" opens DIR),
+metamer.png|.wav (as the page exports it), metamer.npy (exact values) and
+reference.npy + reference.png|.wav.
 --measure stage computes the final metrics at --stage only (faster for large models).
 --models-dir DIR reads models from DIR instead of the repository's models/ folder.
 --null FILE tests success against that null distribution (a "metamer null" output)
@@ -98,22 +142,7 @@ shards (see "metamer stages PATH" for its stages and guessed input spec). --inpu
 FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channelOrder");
 --stages a,b picks the stages measured (default: the suggested ones, plus --stage).`,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { values } = parse(argv, {
-      ...COMMON_OPTIONS,
-      model: { type: 'string' },
-      stage: { type: 'string' },
-      input: { type: 'string' },
-      out: { type: 'string' },
-      steps: { type: 'string' },
-      seed: { type: 'string' },
-      preset: { type: 'string' },
-      optimizer: { type: 'string' },
-      'fake-relu': { type: 'boolean' },
-      measure: { type: 'string' },
-      null: { type: 'string' },
-      'input-spec': { type: 'string' },
-      stages: { type: 'string' },
-    });
+    const { values } = parse(argv, GENERATE_OPTIONS);
     if (values.help) {
       io.out(`${this.usage}\n`);
       return 0;
@@ -122,11 +151,8 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
     const stage = requireString(values.stage, 'stage');
     const input = requireString(values.input, 'input');
     const outDir = requireString(values.out, 'out');
-    const preset = choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], 'quick');
-    const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1);
-    const seed = intOption(values.seed, 'seed', 0);
-    const optimizer = choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd');
-    const fakeRelu = values['fake-relu'] ?? true;
+    const settings = cliRunSettings(values);
+    const config = runConfigFor(stage, settings);
     const measure = choiceOption(values.measure, 'measure', ['all', 'stage'] as const, 'all');
     const backend = backendOption(values.backend);
 
@@ -159,16 +185,15 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       disposables.push(prepared.tensor);
       io.err(`input: ${prepared.description}\n`);
 
-      const budget = stepBudget(preset, steps);
-      const total = budget.passes * budget.itersPerPass;
-      if (steps !== undefined && total !== steps) io.err(`note: running ${budget.passes} passes x ${budget.itersPerPass} = ${total} steps\n`);
-      const config = makeRunConfig(stage, { ...budget, seed, optimizer, fakeRelu, metricsEvery: 0, snapshotEvery: 0 });
+      const total = totalSteps(config);
+      const note = budgetNote(settings);
+      if (note) io.err(`note: ${note}\n`);
 
       const history: StepRecord[] = [];
       const progress = progressReporter(io);
       const started = Date.now();
       let errorMessage: string | undefined;
-      let finalMetrics: Record<string, MetricSet> | undefined;
+      const metricHistory: MetricsEntry[] = [];
       const measureStages = measure === 'stage' ? [stage] : undefined;
       run = new MetamerRun(model, prepared.tensor, config);
       process.once('SIGINT', onSigint);
@@ -176,8 +201,8 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
         signal: stopper.signal,
         measureStages,
         onEvent: (e) => {
-          // The run measures at its end; keep that rather than paying for a second measure.
-          if (e.type === 'metrics') finalMetrics = e.stages;
+          // Every measurement is kept (the record's metric history); the run measures at its end too.
+          if (e.type === 'metrics') metricHistory.push({ step: e.step, stages: e.stages });
           if (e.type === 'progress') {
             history.push(...e.records);
             const last = e.records[e.records.length - 1];
@@ -198,51 +223,34 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
 
       const metamer = run.current();
       disposables.push(metamer);
-      const metrics = finalMetrics ?? (await run.measure(measureStages));
-      const files = [
-        ...(await writeStimulus(outDir, 'metamer', metamer, model)),
-        ...(await writeStimulus(outDir, 'reference', prepared.tensor, model)),
-      ];
-      await writeFile(join(outDir, 'metrics.json'), json(metrics));
-      await writeFile(join(outDir, 'history.json'), json(history));
-
-      let verdict: unknown;
-      if (!loaded.nullDistribution) {
-        const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
-        verdict = { stage, pass: null, reason: `model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})` };
-      } else if (!loaded.nullDistribution.stages?.[stage]) {
-        verdict = { stage, pass: null, reason: `the null distribution of "${id}" has no stage "${stage}"` };
-      } else {
-        const nullDist = validateNullDistribution(loaded.nullDistribution);
-        const referenceClass = classOf(tf, model, prepared.tensor);
-        const metamerClass = classOf(tf, model, metamer);
-        verdict = successTest({ stage, metrics: metrics[stage], nullDist, metricsUsed: successMetrics(manifest), referenceClass, metamerClass });
+      if (!metricHistory.length || metricHistory.at(-1)!.step !== history.length) {
+        metricHistory.push({ step: history.length, stages: await run.measure(measureStages) });
       }
-      await writeFile(join(outDir, 'verdict.json'), json(verdict));
-      await writeFile(
-        join(outDir, 'run.json'),
-        json({
-          model: manifest.id,
-          modelName: manifest.name,
-          ...(loaded.imported ? { modelFile: id, inputSpec: manifest.inputSpec, modelParams: manifest.params } : {}),
-          weightsSha256: weightsHash(manifest),
-          weights: manifest.weights,
-          stage,
-          seed,
-          preset,
-          steps: total,
-          stepsRun: history.length,
-          outcome,
-          config,
-          backend: tf.getBackend(),
-          input: { path: input, preparation: prepared.description },
-          seconds,
-          createdAt: new Date().toISOString(),
-        }),
-      );
-      files.push('metrics.json', 'history.json', 'verdict.json', 'run.json');
-      const v = verdict as { pass: boolean | null };
-      const verdictText = v.pass === null ? 'no null distribution' : v.pass ? 'PASS' : 'FAIL';
+      const metrics = metricHistory.at(-1)!.stages;
+      const judged = await judgeMetamer({
+        model, manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference: prepared.tensor, metamer,
+      });
+      let verdictText = judged.verdict ? (judged.verdict.pass ? 'PASS' : 'FAIL') : '';
+      if (judged.missing === 'no-null') {
+        const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
+        verdictText = `none: model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})`;
+      } else if (judged.missing) {
+        verdictText = `none: the null distribution of "${id}" has no stage "${stage}"`;
+      }
+
+      // The run record: the page's own document (metamer-run-export/1), written by the page's code.
+      const now = Date.now();
+      const metamerData = Float32Array.from(await metamer.data());
+      const record: SavedRun = {
+        id: newRunId(started), createdAt: started, updatedAt: now, modelId: manifest.id, modelName: manifest.name,
+        weightsHash: await weightsHashOf(manifest), stage,
+        reference: { kind: 'user', name: basename(input), shape: [...model.inputSpec.shape], data: Float32Array.from(await prepared.tensor.data()) },
+        settings: { config, measure, backend: tf.getBackend() },
+        status: outcome === 'stopped' ? 'stopped' : 'done', step: history.length, totalSteps: total,
+        records: history, metrics: metricHistory, verdict: judged.verdict,
+        snapshot: { step: history.length, shape: [...model.inputSpec.shape], data: metamerData }, state: null,
+      };
+      const files = await writeRunFolder(outDir, record, manifest);
       io.err(`wrote ${files.join(', ')} to ${outDir}; success test at ${stage}: ${verdictText}\n`);
       return 0;
     } finally {

@@ -11,7 +11,7 @@
  * backend; it throws one-line errors naming the file and the part at fault.
  */
 import type { InputSpec } from '../../engine/types.ts';
-import { sha256Hex } from '../../store/sha256.ts';
+import { sha256Hex } from '../../io/sha256.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
 import type { OnnxGraph } from '../onnx/onnx-ir.ts';
 import { assertSupportedOps } from '../onnx/onnx-ops.ts';

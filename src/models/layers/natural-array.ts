@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../engine/random.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
-import { sha256Hex } from '../../store/sha256.ts';
+import { sha256Hex } from '../../io/sha256.ts';
 
 export interface NaturalArrayParams {
   /** Path relative to models/<id>/ of the raw uint8 file. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { isUnfinished, newRunId, summarizeRun, weightsHashOf, weightsHashText } from '../../src/store/saved-run.ts';
-import { sha256Fallback, sha256Hex } from '../../src/store/sha256.ts';
-import { sampleRun } from './sample-run.ts';
+import { isUnfinished, newRunId, summarizeRun } from '../../src/export/saved-run.ts';
+import { weightsHashOf, weightsHashText } from '../../src/models/weights-hash.ts';
+import { sha256Fallback, sha256Hex } from '../../src/io/sha256.ts';
+import { sampleRun } from '../store/sample-run.ts';
 
 const opensslSha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 

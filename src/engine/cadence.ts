@@ -1,5 +1,5 @@
-/** How often a page-driven run shows its image and measures every stage. Pure. */
-import type { RunConfig } from '../engine/types.ts';
+/** How often a run shows its image, measures every stage and saves a checkpoint (page and CLI alike). Pure. */
+import type { RunConfig } from './types.ts';
 
 /** Runs this short measure every stage only at the end (the engine always does then). */
 export const METRICS_ONLY_AT_END_BELOW = 100;
@@ -14,4 +14,9 @@ export function liveCadence(total: number): Pick<RunConfig, 'snapshotEvery' | 'm
     snapshotEvery: Math.max(1, Math.ceil(total / 200)),
     metricsEvery: total < METRICS_ONLY_AT_END_BELOW ? 0 : Math.ceil(total / 20),
   };
+}
+
+/** ~100 resumable checkpoints per run, so a closed tab loses at most 1% of it. */
+export function checkpointEvery(total: number): number {
+  return Math.max(1, Math.ceil(total / 100));
 }

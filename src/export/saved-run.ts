@@ -4,10 +4,7 @@
  * a SavedRun goes into IndexedDB and through postMessage as it is.
  */
 import type { RunState } from '../engine/metamer-run.ts';
-import type { MetricSet, RunConfig, StepRecord, Verdict } from '../engine/types.ts';
-import type { ModelManifest } from '../models/manifest.ts';
-import type { MeasureScope } from '../worker/protocol.ts';
-import { sha256Hex } from './sha256.ts';
+import type { MeasureScope, MetricSet, RunConfig, StepRecord, Verdict } from '../engine/types.ts';
 
 export type SavedRunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -44,7 +41,7 @@ export interface SavedRun {
   updatedAt: number;
   modelId: string;
   modelName: string;
-  /** weightsHashOf(manifest) when the run was made: says which weights produced the metamer. */
+  /** weightsHashOf(manifest) (src/models/weights-hash.ts) when the run was made: says which weights produced the metamer. */
   weightsHash: string;
   /** Generation stage. */
   stage: string;
@@ -115,17 +112,4 @@ export function newRunId(now: number = Date.now(), random: () => number = Math.r
   let tail = '';
   for (let i = 0; i < 8; i++) tail += Math.floor(random() * 36).toString(36);
   return `${time}-${tail}`;
-}
-
-/**
- * One hash naming a model's weights: SHA-256 of the lines "<sha256>  <path>" (sha256sum's
- * format) of manifest.weights in manifest order, joined by "\n". A model without weight files
- * hashes the empty string.
- */
-export function weightsHashText(manifest: Pick<ModelManifest, 'weights'>): string {
-  return manifest.weights.map((w) => `${w.sha256}  ${w.path}`).join('\n');
-}
-
-export async function weightsHashOf(manifest: Pick<ModelManifest, 'weights'>): Promise<string> {
-  return sha256Hex(weightsHashText(manifest));
 }
