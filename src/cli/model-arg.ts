@@ -12,7 +12,8 @@ import { validateNullDistribution } from '../engine/null-distribution.ts';
 import type { LoadedModel } from '../models/manifest.ts';
 import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadModelFromManifest } from '../models/registry.ts';
 import { nodeModelSource } from '../models/source-node.ts';
-import { inspectModelFiles, manifestForImport, type ImportDraft, type ImportFile } from '../models/import/import-model.ts';
+import { inspectModelFiles, manifestForImport } from '../models/import/import-model.ts';
+import type { ImportDraft, ImportFile } from '../models/import/import-draft.ts';
 import { applyInputSpecFile, type ImportInputSpec } from '../models/import/input-spec-file.ts';
 import { importedModelId } from '../models/import/imported-id.ts';
 

@@ -9,7 +9,7 @@ import type { ModelManifest } from '../models/manifest.ts';
 import type { BackendFallback, BrowserBackend } from '../platform/backend-names.ts';
 import type { MeasureScope, RunConfig } from '../engine/types.ts';
 import { totalSteps } from '../engine/presets.ts';
-import { StepRate } from '../app/rate.ts';
+import { StepRate } from './step-rate.ts';
 import type {
   ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, WorkerCommand, WorkerEvent,
 } from './protocol.ts';

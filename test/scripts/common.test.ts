@@ -16,7 +16,7 @@ import {
   stringArg,
   writeFileMakingDirs,
 } from '../../scripts/models/common.ts';
-import { toyModel, toyStimuli } from '../null/toy-model.ts';
+import { toyModel, toyStimuli } from '../engine/toy-model.ts';
 
 let dir: string;
 beforeAll(() => {

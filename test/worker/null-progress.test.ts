@@ -5,7 +5,7 @@ import { buildNullDistribution } from '../../src/engine/null-builder.ts';
 import type { StagedModel } from '../../src/engine/types.ts';
 import { NullProgressMeter, describeNullProgress, poolSizeFor } from '../../src/worker/null-progress.ts';
 import { importedModelId } from '../../src/models/import/imported-id.ts';
-import { toyModel, toyStimuli } from '../null/toy-model.ts';
+import { toyModel, toyStimuli } from '../engine/toy-model.ts';
 
 let model: StagedModel;
 let stimuli: tf.Tensor[];

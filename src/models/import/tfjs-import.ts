@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { unfuseConvolutions } from '../graph/unfuse-graph.ts';
 import { guessInput } from './input-guess.ts';
-import type { ImportDraft, ImportFile } from './import-model.ts';
+import type { ImportDraft, ImportFile } from './import-draft.ts';
 import type { CandidateStage, StageKind } from './stage-discovery.ts';
 
 interface WeightGroup {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StepRate } from '../../src/app/rate.ts';
+import { StepRate } from '../../src/worker/step-rate.ts';
 
 describe('StepRate', () => {
   it('is 0 until two observations exist', () => {

@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { inspectModelFiles, manifestForImport, type ImportFile } from '../../src/models/import/import-model.ts';
-import { applyInputSpecFile } from '../../src/models/import/input-spec-file.ts';
-import { loadBuiltinModel, loadModelFromManifest, validateManifest } from '../../src/models/registry.ts';
-import { nodeModelSource } from '../../src/models/source-node.ts';
-import { buildOnnx, floatTensor } from '../models/onnx-build.ts';
+import { useNodeBackend } from '../../../src/platform/tf-node.ts';
+import { inspectModelFiles, manifestForImport } from '../../../src/models/import/import-model.ts';
+import type { ImportFile } from '../../../src/models/import/import-draft.ts';
+import { applyInputSpecFile } from '../../../src/models/import/input-spec-file.ts';
+import { loadBuiltinModel, loadModelFromManifest, validateManifest } from '../../../src/models/registry.ts';
+import { nodeModelSource } from '../../../src/models/source-node.ts';
+import { buildOnnx, floatTensor } from '../onnx-build.ts';
 
-const REPO = join(import.meta.dirname, '..', '..');
+const REPO = join(import.meta.dirname, '..', '..', '..');
 const ONNX_DIR = join(REPO, 'test', 'fixtures', 'onnx');
 
 function file(path: string, name = path.split('/').pop()!): ImportFile {
@@ -174,7 +175,7 @@ describe('an imported ONNX model end to end', () => {
     const d = await inspectModelFiles([file(join(ONNX_DIR, 'alexnet.onnx'))]);
     const { manifest, source } = await manifestForImport(d, { id: 'alex', name: 'alex', stages: ['relu0', 'final'], inputSpec: d.inputGuess });
     const { model } = await loadModelFromManifest(manifest, source);
-    const { parseNpy } = await import('../../src/io/npy.ts');
+    const { parseNpy } = await import('../../../src/io/npy.ts');
     const normalised = parseNpy(readFileSync(join(ONNX_DIR, 'image-224.input.npy')));
     const torchLogits = parseNpy(readFileSync(join(ONNX_DIR, 'alexnet.logits.npy'))).data;
     // Undo the ImageNet normalisation and go to the raw [1, H, W, C] layout the StagedModel takes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../src/engine/random.ts';
+import { Rng } from '../../src/engine/random.ts';
 
 describe('Rng', () => {
   it('is deterministic for a seed and resumable from its state', () => {

@@ -17,7 +17,7 @@ import { averageRanksJs } from '../../src/engine/null-ranks.ts';
 import { InMemoryFeatureStore } from '../../src/engine/feature-store.ts';
 import { FileFeatureStore } from '../../scripts/lib/file-feature-store.ts';
 import type { MetricName, StagedModel } from '../../src/engine/types.ts';
-import { naiveAverageRanks, pearson64, snr64, spearman64 } from '../metrics/reference-metrics.ts';
+import { naiveAverageRanks, pearson64, snr64, spearman64 } from './reference-metrics.ts';
 import { toyModel, toyStimuli } from './toy-model.ts';
 
 const STAGES = ['conv', 'relu', 'pool', 'zero', 'flat'];

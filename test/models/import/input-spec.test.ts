@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyInputSpecFile, type ImportInputSpec } from '../../src/models/import/input-spec-file.ts';
-import { guessInput, IMAGENET_NORMALIZATION } from '../../src/models/import/input-guess.ts';
-import { memoryModelSource } from '../../src/models/import/memory-source.ts';
+import { applyInputSpecFile, type ImportInputSpec } from '../../../src/models/import/input-spec-file.ts';
+import { guessInput, IMAGENET_NORMALIZATION } from '../../../src/models/import/input-guess.ts';
+import { memoryModelSource } from '../../../src/models/import/memory-source.ts';
 
 const torchGuess = (): ImportInputSpec => guessInput([1, 3, 224, 224], 'input "x"');
 

@@ -3,7 +3,7 @@
  * exports: AlexNet, VGG, ResNet with bottleneck or basic blocks, and small unknown nets.
  * Shapes are tracked by the builder so discovery's shape field can be checked too.
  */
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxShapes } from '../../src/models/onnx/onnx-ir.ts';
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxShapes } from '../../../src/models/onnx/onnx-ir.ts';
 
 export interface BuiltGraph {
   graph: OnnxGraph;

@@ -9,7 +9,7 @@ import { encodeWav } from '../../src/audio/wav.ts';
 import { cochleagramInput, wavCochleagram } from '../../src/cli/commands/cochleagram.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { cliInProcess, cliSpawn, REPO } from '../cli/run-cli.ts';
+import { cliInProcess, cliSpawn, REPO } from './run-cli.ts';
 
 const CLIP = join(REPO, 'test', 'fixtures', 'wav', 'clip2s_20k.wav');
 let dir: string;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOnnx } from '../../src/models/onnx/onnx-parse.ts';
-import { detectArchitecture, discoverStages, type CandidateStage } from '../../src/models/import/stage-discovery.ts';
+import { parseOnnx } from '../../../src/models/onnx/onnx-parse.ts';
+import { detectArchitecture, discoverStages, type CandidateStage } from '../../../src/models/import/stage-discovery.ts';
 import { GraphBuilder, alexnetLike, resnetLike, smallCnn, vggLike, withMisleadingNames } from './onnx-graphs.ts';
 
 const names = (c: CandidateStage[]) => c.map((s) => s.name);
@@ -166,7 +166,7 @@ describe('discoverStages', () => {
 });
 
 describe('on the PyTorch exports in test/fixtures/onnx', () => {
-  const fixture = (name: string) => parseOnnx(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'onnx', `${name}.onnx`)));
+  const fixture = (name: string) => parseOnnx(readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'onnx', `${name}.onnx`)));
   it('AlexNet (and LowpassAlexNet), VGG-19, ResNet-50/101, CORnet-S, CochCNN9 and CochResNet50 get the paper stages', () => {
     const expected: Record<string, [string, string[]]> = {
       alexnet: ['alexnet', ['relu0', 'relu1', 'relu2', 'relu3', 'relu4', 'fc0_relu', 'fc1_relu', 'final']],

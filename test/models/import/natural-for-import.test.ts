@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { importNaturalStimuli } from '../../src/models/import/natural-for-import.ts';
-import { nodeModelSource } from '../../src/models/source-node.ts';
-import type { InputSpec } from '../../src/engine/types.ts';
+import { useNodeBackend } from '../../../src/platform/tf-node.ts';
+import { importNaturalStimuli } from '../../../src/models/import/natural-for-import.ts';
+import { nodeModelSource } from '../../../src/models/source-node.ts';
+import type { InputSpec } from '../../../src/engine/types.ts';
 
 const source = nodeModelSource();
 const image = (shape: number[], range: [number, number] = [0, 1]): InputSpec => ({ modality: 'image', shape, range, init: { mean: 0.5, std: 0.05 } });
