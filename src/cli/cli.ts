@@ -21,6 +21,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/activations.ts')).activationsCommand,
   },
   {
+    name: 'batch',
+    summary: 'many metamers (models x stages x references x seeds) as Slurm / Kubernetes array jobs',
+    load: async () => (await import('./commands/batch.ts')).batchCommand,
+  },
+  {
     name: 'cochleagram',
     summary: "the audio models' cochleagram [211, 390] of a 2-s WAV file, as .npy",
     load: async () => (await import('./commands/cochleagram.ts')).cochleagramCommand,

@@ -1,0 +1,264 @@
+/**
+ * Runs one batch job end to end: model (cached per process), reference, the metamer run with
+ * atomic checkpoints (resumed from the last one if the job was cut off), the success test, then
+ * the outputs - the run record (metamer-run-export/1, the page's export format), the metamer
+ * file, the raw metamer (.npy) - and last done.json. Every file is written atomically.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BatchJob, BatchManifest } from '../../batch/plan.ts';
+import type { Shard } from '../../batch/shard.ts';
+import { MetamerRun, type RunState } from '../../engine/metamer-run.ts';
+import { makeRunConfig } from '../../engine/presets.ts';
+import { validateNullDistribution } from '../../engine/null-distribution.ts';
+import { successTest } from '../../engine/verdict.ts';
+import type { MetricSet, StagedModel, StepRecord, Verdict } from '../../engine/types.ts';
+import { APP_NAME, APP_VERSION } from '../../export/app-version.ts';
+import { metamerFile, runJsonFile } from '../../export/metamer-file.ts';
+import { writeNpy } from '../../io/npy.ts';
+import type { LoadedModel, ModelSource } from '../../models/manifest.ts';
+import { loadBuiltinModel, loadReference } from '../../models/registry.ts';
+import { nodeModelSource } from '../../models/source-node.ts';
+import { weightsHashOf, type SavedReference, type SavedRun } from '../../store/saved-run.ts';
+import { prepareInput } from '../prepare-input.ts';
+import { successMetrics } from '../commands/generate.ts';
+import { jsonText, writeFileAtomic } from './atomic.ts';
+import { checkpointJson, parseCheckpoint } from './checkpoint.ts';
+import { FILES, jobDir, readJson } from './job-files.ts';
+
+/** Models loaded once per process and shared by its jobs. */
+export class ModelCache {
+  private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  readonly source: ModelSource;
+
+  constructor(modelsDir: string | undefined) {
+    this.source = nodeModelSource(modelsDir);
+  }
+
+  get(id: string): Promise<LoadedModel> {
+    let p = this.loaded.get(id);
+    if (!p) {
+      p = loadBuiltinModel(id, this.source);
+      this.loaded.set(id, p);
+    }
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.loaded.values()) {
+      try {
+        (await p).model.dispose();
+      } catch {
+        // A model that failed to load has nothing to free.
+      }
+    }
+    this.loaded.clear();
+  }
+}
+
+/** The folder the plan's relative paths are relative to. */
+export function resolveFromBatch(batchDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(batchDir, path);
+}
+
+export function modelsDirOf(batchDir: string, manifest: BatchManifest): string | undefined {
+  return manifest.settings.modelsDir === null ? undefined : resolveFromBatch(batchDir, manifest.settings.modelsDir);
+}
+
+/** The label the model's readout gives x (argmax of the logits), or undefined without a readout. */
+export function readoutLabel(tf: typeof tfTypes, model: StagedModel, x: tfTypes.Tensor): string | undefined {
+  const readout = model.readout;
+  if (!readout) return undefined;
+  const index = tf.tidy(() => tf.argMax(readout.logits(x).reshape([-1])).dataSync()[0]);
+  return readout.labels[index];
+}
+
+export interface JobContext {
+  batchDir: string;
+  manifest: BatchManifest;
+  tf: typeof tfTypes;
+  models: ModelCache;
+  shard: Shard | null;
+  signal?: AbortSignal;
+  /** Each completed step (progress lines). */
+  onStep?: (job: BatchJob, record: StepRecord, total: number) => void;
+  /** Test hook: SIGKILL this process right after the n-th checkpoint write (a pre-emption). */
+  killAfterCheckpoints?: number;
+}
+
+export type JobOutcome = { outcome: 'done'; resumedFrom: number } | { outcome: 'stopped'; step: number } | { outcome: 'failed'; error: string };
+
+/** What done.json records beside the run record. */
+export interface DoneFile {
+  job: string;
+  record: string;
+  metamer: string;
+  npy: string;
+  weightsHash: string;
+  backend: string;
+  versions: { app: string; tfjs: string; node: string };
+  host: string;
+  shard: string | null;
+  resumedFrom: number;
+  seconds: number;
+  finishedAt: string;
+}
+
+async function referenceTensor(ctx: JobContext, job: BatchJob, loaded: LoadedModel): Promise<{ tensor: tfTypes.Tensor; saved: SavedReference }> {
+  const ref = job.reference;
+  if (ref.kind === 'bundled') {
+    return { tensor: await loadReference(loaded.manifest, ctx.models.source, ref.index), saved: { kind: 'bundled', index: ref.index } };
+  }
+  const prepared = await prepareInput(resolveFromBatch(ctx.batchDir, ref.path), loaded.manifest.inputSpec);
+  const data = new Float32Array((await prepared.tensor.data()) as Float32Array);
+  return { tensor: prepared.tensor, saved: { kind: 'user', name: ref.name, shape: [...loaded.manifest.inputSpec.shape], data } };
+}
+
+function verdictOf(ctx: JobContext, loaded: LoadedModel, stage: string, metrics: MetricSet, reference: tfTypes.Tensor, metamer: tfTypes.Tensor): Verdict | null {
+  const nullDist = loaded.nullDistribution;
+  if (!nullDist?.stages?.[stage]) return null;
+  return successTest({
+    stage,
+    metrics,
+    nullDist: validateNullDistribution(nullDist),
+    metricsUsed: successMetrics(loaded.manifest),
+    referenceClass: readoutLabel(ctx.tf, loaded.model, reference),
+    metamerClass: readoutLabel(ctx.tf, loaded.model, metamer),
+  });
+}
+
+/** Runs (or resumes) one job; never throws for the job's own failures (they go to failed.json). */
+export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome> {
+  const dir = jobDir(ctx.batchDir, job);
+  mkdirSync(dir, { recursive: true });
+  const started = Date.now();
+  const { tf } = ctx;
+  const s = ctx.manifest.settings;
+  const shardText = ctx.shard ? `${ctx.shard.index}/${ctx.shard.count}` : null;
+  const heartbeat = (step: number) =>
+    writeFileAtomic(join(dir, FILES.running), jsonText({ host: hostname(), pid: process.pid, shard: shardText, step, updatedAt: new Date().toISOString() }));
+  rmSync(join(dir, FILES.failed), { force: true });
+  heartbeat(0);
+
+  let run: MetamerRun | undefined;
+  let reference: tfTypes.Tensor | undefined;
+  let metamer: tfTypes.Tensor | undefined;
+  let records: StepRecord[] = [];
+  try {
+    const loaded = await ctx.models.get(job.model);
+    const { model, manifest } = loaded;
+    if (!model.stages.includes(job.stage)) throw new Error(`model "${job.model}" has no stage "${job.stage}" (stages: ${model.stages.join(', ')})`);
+    const ref = await referenceTensor(ctx, job, loaded);
+    reference = ref.tensor;
+    const config = makeRunConfig(job.stage, {
+      passes: s.passes,
+      itersPerPass: s.itersPerPass,
+      seed: job.seed,
+      optimizer: s.optimizer,
+      fakeRelu: s.fakeRelu,
+      metricsEvery: 0,
+      snapshotEvery: 0,
+    });
+
+    let resume: RunState | undefined;
+    const checkpointPath = join(dir, FILES.checkpoint);
+    if (existsSync(checkpointPath)) {
+      const c = parseCheckpoint(readJson(checkpointPath), checkpointPath, job.id);
+      resume = c.state;
+      records = c.records;
+    }
+    const resumedFrom = resume?.step ?? 0;
+    run = new MetamerRun(model, reference, config, resume);
+    let finalMetrics: Record<string, MetricSet> | undefined;
+    let errorMessage: string | undefined;
+    let checkpoints = 0;
+    const outcome = await run.run({
+      signal: ctx.signal,
+      progressEvery: 1,
+      checkpointEvery: s.checkpointEvery,
+      onCheckpoint: (state) => {
+        writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records)));
+        heartbeat(state.step);
+        checkpoints++;
+        if (ctx.killAfterCheckpoints !== undefined && checkpoints >= ctx.killAfterCheckpoints) process.kill(process.pid, 'SIGKILL');
+      },
+      onEvent: (e) => {
+        if (e.type === 'progress') {
+          records.push(...e.records);
+          for (const r of e.records) ctx.onStep?.(job, r, run!.totalSteps);
+        } else if (e.type === 'metrics') finalMetrics = e.stages;
+        else if (e.type === 'error') errorMessage = e.message;
+      },
+    });
+    if (outcome === 'error') throw new Error(`optimisation failed: ${errorMessage ?? 'unknown error'}`);
+    if (outcome === 'stopped') {
+      const state = await run.saveStateAsync();
+      writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records)));
+      rmSync(join(dir, FILES.running), { force: true });
+      return { outcome: 'stopped', step: state.step };
+    }
+
+    metamer = run.current();
+    const metrics = finalMetrics ?? (await run.measure());
+    const verdict = verdictOf(ctx, loaded, job.stage, metrics[job.stage], reference, metamer);
+    const data = new Float32Array((await metamer.data()) as Float32Array);
+    const weightsHash = await weightsHashOf(manifest);
+    const backend = tf.getBackend();
+    const savedRun: SavedRun = {
+      id: job.id,
+      createdAt: started,
+      updatedAt: Date.now(),
+      modelId: manifest.id,
+      modelName: manifest.name,
+      weightsHash,
+      stage: job.stage,
+      reference: ref.saved,
+      settings: { config, measure: 'all', backend },
+      status: 'done',
+      step: run.step,
+      totalSteps: run.totalSteps,
+      records,
+      metrics: [{ step: run.step, stages: metrics }],
+      verdict,
+      snapshot: { step: run.step, shape: [...model.inputSpec.shape], data },
+      state: null,
+      // One group per model, reference and seed: the page shows its stages side by side.
+      group: `batch:${job.model}:${job.reference.kind === 'bundled' ? job.reference.index : job.reference.path}:${job.replicate}`,
+    };
+    const record = runJsonFile(savedRun, manifest);
+    const file = metamerFile(savedRun, manifest);
+    if (!file) throw new Error('the run has no metamer to write');
+    writeFileAtomic(join(dir, file.name), file.bytes);
+    writeFileAtomic(join(dir, FILES.npy), writeNpy(data, model.inputSpec.shape));
+    writeFileAtomic(join(dir, record.name), record.bytes);
+    const done: DoneFile = {
+      job: job.id,
+      record: record.name,
+      metamer: file.name,
+      npy: FILES.npy,
+      weightsHash,
+      backend,
+      versions: { app: `${APP_NAME} ${APP_VERSION}`, tfjs: tf.version.tfjs, node: process.version },
+      host: hostname(),
+      shard: shardText,
+      resumedFrom,
+      seconds: (Date.now() - started) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
+    writeFileAtomic(join(dir, FILES.done), jsonText(done));
+    rmSync(checkpointPath, { force: true });
+    rmSync(join(dir, FILES.running), { force: true });
+    return { outcome: 'done', resumedFrom };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    writeFileAtomic(join(dir, FILES.failed), jsonText({ job: job.id, error, step: run?.step ?? null, host: hostname(), at: new Date().toISOString() }));
+    rmSync(join(dir, FILES.running), { force: true });
+    return { outcome: 'failed', error };
+  } finally {
+    run?.dispose();
+    reference?.dispose();
+    metamer?.dispose();
+  }
+}
