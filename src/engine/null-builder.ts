@@ -86,6 +86,11 @@ export interface BuildNullOptions {
   groups?: readonly number[];
   onProgress?: (p: NullProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Only the drawn pairs [start, end) (a shard of the build): the pairs are drawn in full as
+   * for the whole build, so the shards' values, concatenated in order, are the whole build's.
+   */
+  pairRange?: readonly [number, number];
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -131,7 +136,12 @@ export async function computeNullValues(opts: BuildNullOptions): Promise<NullVal
   }
 
   const rng = new Rng(opts.seed);
-  const pairs = drawPairs(poolSize, opts.pairs, rng, opts.groups);
+  const allPairs = drawPairs(poolSize, opts.pairs, rng, opts.groups);
+  const range = opts.pairRange ?? [0, allPairs.length];
+  if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] >= 0 && range[0] <= range[1] && range[1] <= allPairs.length)) {
+    throw new Error(`pair range [${range[0]}, ${range[1]}) is outside the ${allPairs.length} pairs`);
+  }
+  const pairs = allPairs.slice(range[0], range[1]);
   const values: NullValues['values'] = {};
   // A spilling store holds any amount: one forward pass for all stages. In memory: stage groups.
   const groups = store.spills || opts.featuresStored ? [stages] : groupStages(stages, sizes, poolSize, budget);
