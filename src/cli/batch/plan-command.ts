@@ -10,6 +10,7 @@ import { PRESETS, type PresetName } from '../../engine/presets.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { BUILTIN_MODEL_IDS, readManifest } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
+import { NODE_BACKENDS } from '../../platform/tf-node.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { MANIFEST_FILE } from './job-files.ts';
 
@@ -17,7 +18,7 @@ export const PLAN_USAGE = `metamer batch plan --out DIR --models a,b,... [--stag
                    [--references bundled|FOLDER] [--max-references N] [--seeds N]
                    [--seed S] [--steps N] [--preset quick|paper]
                    [--optimizer normalized-gd|adam] [--no-fake-relu]
-                   [--backend wasm|cpu] [--checkpoint-every N] [--shards N]
+                   [--backend ${NODE_BACKENDS.join('|')}] [--checkpoint-every N] [--shards N]
                    [--models-dir DIR]
   Writes DIR/manifest.json: one job per model x stage x reference x seed (--stages: names
   every model has; default all of each model's stages). References: each model's bundled
