@@ -5,7 +5,7 @@
  * Pure data; the CLI writes it as manifest.json in the batch folder.
  */
 import { createHash } from 'node:crypto';
-import type { OptimizerKind } from '../engine/types.ts';
+import type { RunSettings } from '../engine/run-recipe.ts';
 
 export const BATCH_FORMAT = 'metamer-batch/1' as const;
 
@@ -29,11 +29,14 @@ export interface BatchJob {
 }
 
 export interface BatchSettings {
-  /** Steps per run: passes x itersPerPass. */
+  /**
+   * The run settings every job shares, as "metamer generate" and the page take them (seed
+   * excepted: each job has its own); a job's RunConfig is runConfigFor(stage, {...run, seed}).
+   */
+  run: Omit<RunSettings, 'seed'>;
+  /** The resolved step budget (passes x itersPerPass), for people reading the plan. */
   passes: number;
   itersPerPass: number;
-  optimizer: OptimizerKind;
-  fakeRelu: boolean;
   /** tfjs backend the jobs run on. */
   backend: string;
   /** Steps between checkpoints (a job cut off resumes from the last one). */
@@ -137,7 +140,7 @@ export function validateBatchManifest(json: unknown, file: string): BatchManifes
   for (const k of ['passes', 'itersPerPass', 'checkpointEvery']) {
     if (!Number.isInteger(settings[k]) || (settings[k] as number) < (k === 'checkpointEvery' ? 0 : 1)) bad(`settings.${k} must be an integer`);
   }
-  if (settings.optimizer !== 'normalized-gd' && settings.optimizer !== 'adam') bad('settings.optimizer must be "normalized-gd" or "adam"');
+  if (!isObject(settings.run)) bad('settings.run must be an object (the run settings)');
   if (typeof settings.backend !== 'string') bad('settings.backend must be a string');
   if (m.shards !== null && (!Number.isInteger(m.shards) || (m.shards as number) < 1)) bad('"shards" must be a positive integer or null');
   if (!Array.isArray(m.jobs) || m.jobs.length === 0) bad('"jobs" must be a non-empty array');

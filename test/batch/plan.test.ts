@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { jobSeed, planBatch, validateBatchManifest, type BatchReference, type BatchSettings } from '../../src/batch/plan.ts';
 
-const settings: BatchSettings = { passes: 1, itersPerPass: 10, optimizer: 'normalized-gd', fakeRelu: true, backend: 'wasm', checkpointEvery: 2, modelsDir: null };
+const settings: BatchSettings = { run: { steps: 10 }, passes: 1, itersPerPass: 10, backend: 'wasm', checkpointEvery: 2, modelsDir: null };
 const refs = (n: number): BatchReference[] => Array.from({ length: n }, (_, index) => ({ kind: 'bundled', index, label: `L/${index}`, path: `r${index}.png` }));
 
 describe('batch plan', () => {

@@ -11,7 +11,7 @@ import { cliInProcess } from './run-cli.ts';
 import { batchOutputs, cliAsync } from './batch-helpers.ts';
 import type { BatchManifest } from '../../src/batch/plan.ts';
 
-const PLAN = ['--models', 'fmnist-alexnet', '--stages', 'relu1,final', '--max-references', '3', '--steps', '12', '--checkpoint-every', '3', '--seed', '11'];
+const PLAN = ['--models', 'fmnist-alexnet', '--stages', 'relu1,final', '--max-references', '2', '--steps', '100', '--checkpoint-every', '25', '--seed', '11'];
 
 function doneCounts(logs: string[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -27,14 +27,15 @@ describe('metamer batch: local simulation of a sharded run', () => {
     expect((await cliInProcess(['batch', 'plan', '--out', one, ...PLAN])).code).toBe(0);
     const plan = await cliInProcess(['batch', 'plan', '--out', sharded, '--shards', '3', ...PLAN]);
     expect(plan.code, plan.err).toBe(0);
-    expect(plan.err).toMatch(/planned 6 jobs/);
+    expect(plan.err).toMatch(/planned 4 jobs/);
     const manifest = JSON.parse(readFileSync(join(sharded, 'manifest.json'), 'utf8')) as BatchManifest;
-    expect(manifest.jobs).toHaveLength(6);
+    expect(manifest.jobs).toHaveLength(4);
 
     const single = await cliInProcess(['batch', 'run', one]);
     expect(single.code, single.err).toBe(0);
 
-    // Shard 1 is killed after its 2nd checkpoint (step 6 of its first job: a pre-emption).
+    // Shard 1 is killed after its 2nd checkpoint (step 50 of its first job: a pre-emption), where
+    // the run also measures every stage (every 5 steps): the resumed run must measure there too.
     const [s0, s1, s2] = await Promise.all([
       cliAsync(['batch', 'run', sharded, '--shard', '0/3']),
       cliAsync(['batch', 'run', sharded, '--shard', '1/3'], { METAMER_BATCH_KILL_AFTER_CHECKPOINTS: '2' }),
@@ -47,16 +48,16 @@ describe('metamer batch: local simulation of a sharded run', () => {
     const killedJob = manifest.jobs[1];
     const killedDir = join(sharded, 'jobs', killedJob.id);
     expect(existsSync(join(killedDir, 'done.json'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(killedDir, 'checkpoint.json'), 'utf8')).state.step).toBe(6);
+    expect(JSON.parse(readFileSync(join(killedDir, 'checkpoint.json'), 'utf8')).state.step).toBe(50);
     const status = await cliInProcess(['batch', 'status', sharded]);
-    expect(status.out).toMatch(/all jobs .* done 4, running 1, failed 0, left 1 of 6/);
-    expect(status.out).toMatch(new RegExp(`running  ${killedJob.id}: step 6/12`));
+    expect(status.out).toMatch(/all jobs .* done 3, running 1, failed 0, left 0 of 4/);
+    expect(status.out).toMatch(new RegExp(`running  ${killedJob.id}: step 50/100`));
 
     const rerun = await cliAsync(['batch', 'run', sharded, '--shard', '1/3']);
     expect(rerun.code, rerun.err).toBe(0);
-    expect(rerun.err).toMatch(/2 jobs, 0 already done, 2 to run/);
-    expect(rerun.err).toMatch(new RegExp(`${killedJob.id}: done in [\\d.]+ s \\(resumed at step 6\\)`));
-    expect(JSON.parse(readFileSync(join(killedDir, 'done.json'), 'utf8')).resumedFrom).toBe(6);
+    expect(rerun.err).toMatch(/1 jobs, 0 already done, 1 to run/);
+    expect(rerun.err).toMatch(new RegExp(`${killedJob.id}: done in [\\d.]+ s \\(resumed at step 50\\)`));
+    expect(JSON.parse(readFileSync(join(killedDir, 'done.json'), 'utf8')).resumedFrom).toBe(50);
 
     // Exactly once: every job finished by one process, no job twice, nothing half-written left.
     const counts = doneCounts([s0.err, s1.err, s2.err, rerun.err]);
@@ -67,21 +68,22 @@ describe('metamer batch: local simulation of a sharded run', () => {
     }
     const again = await cliInProcess(['batch', 'run', sharded]);
     expect(again.code).toBe(0);
-    expect(again.err).toMatch(/6 jobs, 6 already done, 0 to run/);
+    expect(again.err).toMatch(/4 jobs, 4 already done, 0 to run/);
 
     // Identical outputs: run records (but their times), metamer PNGs and raw float32 metamers.
     const a = batchOutputs(one);
     const b = batchOutputs(sharded);
     expect(Object.keys(b)).toEqual(Object.keys(a));
-    expect(Object.keys(a)).toHaveLength(6);
+    expect(Object.keys(a)).toHaveLength(4);
     for (const id of Object.keys(a)) {
       expect(b[id].record, id).toEqual(a[id].record);
       expect(b[id].metamer.equals(a[id].metamer), id).toBe(true);
       expect(b[id].npy.equals(a[id].npy), id).toBe(true);
     }
-    const rec = a[killedJob.id].record as { schema: string; lossHistory: unknown[]; seed: number; model: { weightsHash: string }; settings: { backend: string } };
+    const rec = a[killedJob.id].record as { schema: string; lossHistory: unknown[]; metricHistory: { step: number }[]; seed: number; model: { weightsHash: string }; settings: { backend: string } };
     expect(rec.schema).toBe('metamer-run-export/1');
-    expect(rec.lossHistory).toHaveLength(12);
+    expect(rec.lossHistory).toHaveLength(100);
+    expect(rec.metricHistory.map((m) => m.step)).toEqual(Array.from({ length: 21 }, (_, i) => 5 * i));
     expect(rec.seed).toBe(killedJob.seed);
     expect(rec.model.weightsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(rec.settings.backend).toBe('wasm');

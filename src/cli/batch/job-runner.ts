@@ -1,29 +1,30 @@
 /**
- * Runs one batch job end to end: model (cached per process), reference, the metamer run with
- * atomic checkpoints (resumed from the last one if the job was cut off), the success test, then
- * the outputs - the run record (metamer-run-export/1, the page's export format), the metamer
- * file, the raw metamer (.npy) - and last done.json. Every file is written atomically.
+ * Runs one batch job end to end, by the recipe the page and "metamer generate" share: the run
+ * config from the plan's run settings and the job's seed (runConfigFor), the metamer run with
+ * atomic checkpoints (resumed from the last one if the job was cut off), the success test
+ * (judgeMetamer), then the run folder "metamer generate" writes (writeRunFolder: run.json in the
+ * page's metamer-run-export/1 format, metamer.png|.wav, metamer.npy) and last done.json. The run
+ * folder is written into a staging folder and each file renamed into place, so every output
+ * appears whole or not at all.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BatchJob, BatchManifest } from '../../batch/plan.ts';
 import type { Shard } from '../../batch/shard.ts';
 import { MetamerRun, type RunState } from '../../engine/metamer-run.ts';
-import { makeRunConfig } from '../../engine/presets.ts';
-import { validateNullDistribution } from '../../engine/null-distribution.ts';
-import { successTest } from '../../engine/verdict.ts';
-import type { MetricSet, StagedModel, StepRecord, Verdict } from '../../engine/types.ts';
+import { runConfigFor } from '../../engine/run-recipe.ts';
+import type { StepRecord } from '../../engine/types.ts';
 import { APP_NAME, APP_VERSION } from '../../export/app-version.ts';
-import { metamerFile, runJsonFile } from '../../export/metamer-file.ts';
-import { writeNpy } from '../../io/npy.ts';
+import type { MetricsEntry, SavedReference, SavedRun } from '../../export/saved-run.ts';
+import { judgeMetamer } from '../../models/judge.ts';
+import { weightsHashOf } from '../../models/weights-hash.ts';
 import type { LoadedModel, ModelSource } from '../../models/manifest.ts';
 import { loadBuiltinModel, loadReference } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
-import { weightsHashOf, type SavedReference, type SavedRun } from '../../store/saved-run.ts';
 import { prepareInput } from '../prepare-input.ts';
-import { successMetrics } from '../commands/generate.ts';
+import { writeRunFolder } from '../commands/generate.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { checkpointJson, parseCheckpoint } from './checkpoint.ts';
 import { FILES, jobDir, readJson } from './job-files.ts';
@@ -67,14 +68,6 @@ export function modelsDirOf(batchDir: string, manifest: BatchManifest): string |
   return manifest.settings.modelsDir === null ? undefined : resolveFromBatch(batchDir, manifest.settings.modelsDir);
 }
 
-/** The label the model's readout gives x (argmax of the logits), or undefined without a readout. */
-export function readoutLabel(tf: typeof tfTypes, model: StagedModel, x: tfTypes.Tensor): string | undefined {
-  const readout = model.readout;
-  if (!readout) return undefined;
-  const index = tf.tidy(() => tf.argMax(readout.logits(x).reshape([-1])).dataSync()[0]);
-  return readout.labels[index];
-}
-
 export interface JobContext {
   batchDir: string;
   manifest: BatchManifest;
@@ -116,17 +109,12 @@ async function referenceTensor(ctx: JobContext, job: BatchJob, loaded: LoadedMod
   return { tensor: prepared.tensor, saved: { kind: 'user', name: ref.name, shape: [...loaded.manifest.inputSpec.shape], data } };
 }
 
-function verdictOf(ctx: JobContext, loaded: LoadedModel, stage: string, metrics: MetricSet, reference: tfTypes.Tensor, metamer: tfTypes.Tensor): Verdict | null {
-  const nullDist = loaded.nullDistribution;
-  if (!nullDist?.stages?.[stage]) return null;
-  return successTest({
-    stage,
-    metrics,
-    nullDist: validateNullDistribution(nullDist),
-    metricsUsed: successMetrics(loaded.manifest),
-    referenceClass: readoutLabel(ctx.tf, loaded.model, reference),
-    metamerClass: readoutLabel(ctx.tf, loaded.model, metamer),
-  });
+/** Moves every file of `from` into `to` (one rename each: atomic on one file system), then removes `from`. */
+function moveFiles(from: string, to: string): string[] {
+  const names = readdirSync(from);
+  for (const name of names) renameSync(join(from, name), join(to, name));
+  rmSync(from, { recursive: true, force: true });
+  return names;
 }
 
 /** Runs (or resumes) one job; never throws for the job's own failures (they go to failed.json). */
@@ -146,21 +134,15 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
   let reference: tfTypes.Tensor | undefined;
   let metamer: tfTypes.Tensor | undefined;
   let records: StepRecord[] = [];
+  let metrics: MetricsEntry[] = [];
   try {
     const loaded = await ctx.models.get(job.model);
     const { model, manifest } = loaded;
     if (!model.stages.includes(job.stage)) throw new Error(`model "${job.model}" has no stage "${job.stage}" (stages: ${model.stages.join(', ')})`);
     const ref = await referenceTensor(ctx, job, loaded);
     reference = ref.tensor;
-    const config = makeRunConfig(job.stage, {
-      passes: s.passes,
-      itersPerPass: s.itersPerPass,
-      seed: job.seed,
-      optimizer: s.optimizer,
-      fakeRelu: s.fakeRelu,
-      metricsEvery: 0,
-      snapshotEvery: 0,
-    });
+    // The page's and generate's recipe: the same settings and seed give the same config.
+    const config = runConfigFor(job.stage, { ...s.run, seed: job.seed });
 
     let resume: RunState | undefined;
     const checkpointPath = join(dir, FILES.checkpoint);
@@ -168,10 +150,15 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
       const c = parseCheckpoint(readJson(checkpointPath), checkpointPath, job.id);
       resume = c.state;
       records = c.records;
+      metrics = c.metrics;
     }
     const resumedFrom = resume?.step ?? 0;
     run = new MetamerRun(model, reference, config, resume);
-    let finalMetrics: Record<string, MetricSet> | undefined;
+    // The engine measures at step k after saving the checkpoint of step k, and a resumed run
+    // starts past that point: measure here what the uninterrupted run measured at step k.
+    if (resume && config.metricsEvery > 0 && resumedFrom % config.metricsEvery === 0 && resumedFrom < run.totalSteps && metrics.at(-1)?.step !== resumedFrom) {
+      metrics.push({ step: resumedFrom, stages: await run.measure() });
+    }
     let errorMessage: string | undefined;
     let checkpoints = 0;
     const outcome = await run.run({
@@ -179,7 +166,7 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
       progressEvery: 1,
       checkpointEvery: s.checkpointEvery,
       onCheckpoint: (state) => {
-        writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records)));
+        writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records, metrics)));
         heartbeat(state.step);
         checkpoints++;
         if (ctx.killAfterCheckpoints !== undefined && checkpoints >= ctx.killAfterCheckpoints) process.kill(process.pid, 'SIGKILL');
@@ -188,25 +175,28 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
         if (e.type === 'progress') {
           records.push(...e.records);
           for (const r of e.records) ctx.onStep?.(job, r, run!.totalSteps);
-        } else if (e.type === 'metrics') finalMetrics = e.stages;
+        } else if (e.type === 'metrics') metrics.push({ step: e.step, stages: e.stages });
         else if (e.type === 'error') errorMessage = e.message;
       },
     });
     if (outcome === 'error') throw new Error(`optimisation failed: ${errorMessage ?? 'unknown error'}`);
     if (outcome === 'stopped') {
       const state = await run.saveStateAsync();
-      writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records)));
+      writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records, metrics)));
       rmSync(join(dir, FILES.running), { force: true });
       return { outcome: 'stopped', step: state.step };
     }
 
     metamer = run.current();
-    const metrics = finalMetrics ?? (await run.measure());
-    const verdict = verdictOf(ctx, loaded, job.stage, metrics[job.stage], reference, metamer);
-    const data = new Float32Array((await metamer.data()) as Float32Array);
+    if (metrics.at(-1)?.step !== run.step) metrics.push({ step: run.step, stages: await run.measure() });
+    const judged = await judgeMetamer({
+      model, manifest, nullDistribution: loaded.nullDistribution, stage: job.stage, metrics: metrics.at(-1)!.stages, reference, metamer,
+    });
+    const data = Float32Array.from((await metamer.data()) as Float32Array);
     const weightsHash = await weightsHashOf(manifest);
     const backend = tf.getBackend();
     const savedRun: SavedRun = {
+      // The job id, not a time-based one: a job gives the same record wherever and whenever it runs.
       id: job.id,
       createdAt: started,
       updatedAt: Date.now(),
@@ -220,23 +210,22 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
       step: run.step,
       totalSteps: run.totalSteps,
       records,
-      metrics: [{ step: run.step, stages: metrics }],
-      verdict,
+      metrics,
+      verdict: judged.verdict,
       snapshot: { step: run.step, shape: [...model.inputSpec.shape], data },
       state: null,
       // One group per model, reference and seed: the page shows its stages side by side.
       group: `batch:${job.model}:${job.reference.kind === 'bundled' ? job.reference.index : job.reference.path}:${job.replicate}`,
     };
-    const record = runJsonFile(savedRun, manifest);
-    const file = metamerFile(savedRun, manifest);
-    if (!file) throw new Error('the run has no metamer to write');
-    writeFileAtomic(join(dir, file.name), file.bytes);
-    writeFileAtomic(join(dir, FILES.npy), writeNpy(data, model.inputSpec.shape));
-    writeFileAtomic(join(dir, record.name), record.bytes);
+    const staging = join(dir, `.staging-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging);
+    await writeRunFolder(staging, savedRun, manifest);
+    const files = moveFiles(staging, dir);
     const done: DoneFile = {
       job: job.id,
-      record: record.name,
-      metamer: file.name,
+      record: 'run.json',
+      metamer: files.find((f) => /^metamer\.(png|wav)$/.test(f)) ?? 'metamer.npy',
       npy: FILES.npy,
       weightsHash,
       backend,

@@ -1,12 +1,14 @@
 /** `metamer batch plan`: writes DIR/manifest.json, the jobs of models x stages x references x seeds. */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
-import { COMMON_OPTIONS, backendOption, choiceOption, intOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendOption, intOption, parse, requireString } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { stepBudget } from '../commands/generate.ts';
+import { cliRunSettings } from '../commands/generate.ts';
 import { planBatch, type BatchReference, type PlanModel } from '../../batch/plan.ts';
-import { PRESETS, type PresetName } from '../../engine/presets.ts';
+import { checkpointEvery as defaultCheckpointEvery } from '../../engine/cadence.ts';
+import { totalSteps } from '../../engine/presets.ts';
+import { budgetNote, stepBudget } from '../../engine/run-recipe.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { BUILTIN_MODEL_IDS, readManifest } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
@@ -16,16 +18,18 @@ import { MANIFEST_FILE } from './job-files.ts';
 
 export const PLAN_USAGE = `metamer batch plan --out DIR --models a,b,... [--stages all|a,b,...]
                    [--references bundled|FOLDER] [--max-references N] [--seeds N]
-                   [--seed S] [--steps N] [--preset quick|paper]
-                   [--optimizer normalized-gd|adam] [--no-fake-relu]
+                   [--seed S] [--preset quick|paper] [--steps N] [--passes P]
+                   [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
+                   [--tv X] [--alpha-norm X] [--alpha X]
                    [--backend ${NODE_BACKENDS.join('|')}] [--checkpoint-every N] [--shards N]
                    [--models-dir DIR]
   Writes DIR/manifest.json: one job per model x stage x reference x seed (--stages: names
   every model has; default all of each model's stages). References: each model's bundled
   ones (default), or every file of FOLDER the model takes (images: .png/.jpg/.jpeg, audio:
   .wav; .npy: raw values of the input shape). Each job's seed is derived from --seed and
-  the job itself. --steps/--preset set the budget as "metamer generate" does; jobs save a
-  checkpoint every --checkpoint-every steps (default: 1/20 of the steps). --shards N is the
+  the job itself. The run settings are "metamer generate"'s and the page's, by the same rule
+  (default the paper's 8 x 3000 steps; --steps N alone is one pass). Jobs save a checkpoint
+  every --checkpoint-every steps (default: about 100 per run, as the page). --shards N is the
   default shard count for Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX).`;
 
 const IMAGE_EXT = ['.png', '.jpg', '.jpeg', '.npy'];
@@ -50,8 +54,14 @@ export async function batchPlan(argv: string[], io: CliIo): Promise<number> {
     seeds: { type: 'string' },
     seed: { type: 'string' },
     steps: { type: 'string' },
+    passes: { type: 'string' },
     preset: { type: 'string' },
     optimizer: { type: 'string' },
+    lr: { type: 'string' },
+    eta0: { type: 'string' },
+    tv: { type: 'string' },
+    'alpha-norm': { type: 'string' },
+    alpha: { type: 'string' },
     'fake-relu': { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
     shards: { type: 'string' },
@@ -68,14 +78,15 @@ export async function batchPlan(argv: string[], io: CliIo): Promise<number> {
   const seeds = intOption(values.seeds, 'seeds', 1, 1);
   const batchSeed = intOption(values.seed, 'seed', 0);
   if (batchSeed > 0xffffffff) throw new UsageError('--seed must be below 2^32');
-  const preset = choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], 'quick');
-  const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1);
-  const budget = stepBudget(preset, steps);
-  const total = budget.passes * budget.itersPerPass;
-  const checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', Math.max(1, Math.round(total / 20)), 0);
+  // The page's and generate's settings, by the one recipe; each job adds its own seed.
+  const { seed: _seed, ...run } = cliRunSettings({ ...values, seed: undefined });
+  const budget = stepBudget(run);
+  const total = totalSteps(budget);
+  const note = budgetNote(run);
+  if (note) io.err(`note: ${note}\n`);
+  const checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', defaultCheckpointEvery(total), 0);
   const shards = values.shards === undefined ? null : intOption(values.shards, 'shards', undefined, 1);
   const backend = backendOption(values.backend);
-  const optimizer = choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd');
   const modelsDir = values['models-dir'] === undefined ? null : resolve(values['models-dir']);
 
   const unknown = modelIds.filter((m) => !BUILTIN_MODEL_IDS.includes(m) && modelsDir === null);
@@ -102,10 +113,9 @@ export async function batchPlan(argv: string[], io: CliIo): Promise<number> {
     batchSeed,
     shards,
     settings: {
+      run,
       passes: budget.passes,
       itersPerPass: budget.itersPerPass,
-      optimizer,
-      fakeRelu: values['fake-relu'] ?? true,
       backend,
       checkpointEvery,
       modelsDir: modelsDir === null ? null : relative(out, modelsDir) || '.',

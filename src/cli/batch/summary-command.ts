@@ -4,7 +4,7 @@
  * DIR/summary/summary.json (the numbers), report.html (self-contained, inline SVG figures) and
  * page-set.zip (every run record + metamer file, the page's export format, to open in the page).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { parse } from '../args.ts';
@@ -24,7 +24,8 @@ import type { NodeBackend } from '../../platform/tf-node.ts';
 import { prepareInput } from '../prepare-input.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { FILES, jobDir, jobStatus, readBatchManifest, readJson } from './job-files.ts';
-import { ModelCache, modelsDirOf, readoutLabel, resolveFromBatch, type DoneFile } from './job-runner.ts';
+import { ModelCache, modelsDirOf, resolveFromBatch, type DoneFile } from './job-runner.ts';
+import { readoutClass } from '../../engine/readout.ts';
 
 export const SUMMARY_USAGE = `metamer batch summary DIR [--out FOLDER]
   Summarises DIR's done jobs into FOLDER (default DIR/summary): summary.json (per model and
@@ -95,7 +96,10 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
       const record = readJson<RunExport>(join(jd, doneFile.record));
       if (record.schema !== 'metamer-run-export/1') throw new Error(`${join(jd, doneFile.record)}: not a metamer-run-export/1 record`);
       const metamerBytes = readFileSync(join(jd, doneFile.metamer));
-      zipEntries.push({ name: `${job.id}/${doneFile.record}`, data: readFileSync(join(jd, doneFile.record)) }, { name: `${job.id}/${doneFile.metamer}`, data: metamerBytes });
+      // The run folder as the page opens it: run.json, the exact metamer.npy, the PNG/WAV, a user reference.
+      for (const name of new Set([doneFile.record, doneFile.npy, doneFile.metamer, 'reference.npy'])) {
+        if (existsSync(join(jd, name))) zipEntries.push({ name: `${job.id}/${name}`, data: readFileSync(join(jd, name)) });
+      }
       const loaded = await models.get(job.model);
       const npy = parseNpy(readFileSync(join(jd, doneFile.npy)));
       const shape = [1, ...loaded.manifest.inputSpec.shape];
@@ -104,10 +108,10 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
       try {
         const classes = loaded.manifest.classes ?? [];
         const bundledLabel = job.reference.kind === 'bundled' && classes.includes(job.reference.label) ? job.reference.label : null;
-        const referenceLabel = bundledLabel ?? readoutLabel(tf, loaded.model, ref) ?? null;
+        const referenceLabel = bundledLabel ?? (await readoutClass(loaded.model, ref)) ?? null;
         const recognisedAs: Record<string, string> = {};
         for (const r of recognisers[job.model]) {
-          const label = readoutLabel(tf, (await models.get(r)).model, x);
+          const label = await readoutClass((await models.get(r)).model, x);
           if (label !== undefined) recognisedAs[r] = label;
         }
         jobs.push({ id: job.id, model: job.model, stage: job.stage, record, referenceLabel, recognisedAs });
@@ -144,7 +148,7 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
   const s = manifest.settings;
   const html = reportHtml({
     title: `Metamer batch: ${batchModels.join(', ')}`,
-    settingsLine: `${manifest.jobs.length} jobs; ${s.passes} x ${s.itersPerPass} steps, ${s.optimizer}${s.fakeRelu ? ', fake ReLU' : ''}, backend ${s.backend}; batch seed ${manifest.batchSeed}; planned ${manifest.createdAt}.`,
+    settingsLine: `${manifest.jobs.length} jobs; ${s.passes} x ${s.itersPerPass} steps, ${s.run.optimizer ?? 'normalized-gd'}${s.run.fakeRelu === false ? '' : ', fake ReLU'}, backend ${s.backend}; batch seed ${manifest.batchSeed}; planned ${manifest.createdAt}.`,
     summary,
     models: [...grid.values()],
   });
@@ -152,6 +156,6 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
   writeFileAtomic(join(outDir, 'summary.json'), jsonText(summary));
   writeFileAtomic(join(outDir, 'report.html'), html);
   writeFileAtomic(join(outDir, 'page-set.zip'), zip(zipEntries));
-  io.err(`wrote summary.json, report.html and page-set.zip (${zipEntries.length / 2} runs) to ${outDir}\n`);
+  io.err(`wrote summary.json, report.html and page-set.zip (${jobs.length} runs) to ${outDir}\n`);
   return 0;
 }
