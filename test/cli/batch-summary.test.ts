@@ -14,6 +14,8 @@ import { loadBuiltinModel } from '../../src/models/registry.ts';
 import { nodeModelSource } from '../../src/models/source-node.ts';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import type { BatchSummary } from '../../src/batch/summary.ts';
+import { runsFromFiles } from '../../src/export/open-run.ts';
+import { unzip } from '../../src/export/unzip.ts';
 
 /** numpy.quantile(..., method='linear'), written out independently. */
 function npQuantile(values: number[], p: number): number {
@@ -87,8 +89,14 @@ describe('metamer batch summary', () => {
     expect(html.match(/<image /g)).toHaveLength(2 * 3 * 3);
     expect(html.match(/<svg /g)).toHaveLength(4);
     expect(html.match(/chance \(10%\)/g)).toHaveLength(2);
-    const zip = readFileSync(join(dir, 'summary', 'page-set.zip'));
-    expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
-    expect(zip.toString('latin1').match(/metamer-run-export\/1/g)).toHaveLength(12);
+    // The page set opens as the page opens dropped files: 12 runs, exact metamers from the .npy.
+    const opened = runsFromFiles(await unzip(new Uint8Array(readFileSync(join(dir, 'summary', 'page-set.zip')))));
+    expect(opened.errors).toEqual([]);
+    expect(opened.runs).toHaveLength(12);
+    for (const run of opened.runs) {
+      const npy = parseNpy(readFileSync(join(dir, 'jobs', run.id, 'metamer.npy')));
+      expect(Array.from(run.snapshot!.data)).toEqual(Array.from(npy.data));
+      expect(run.group).toMatch(/^batch:fmnist-alexnet(-robust)?:\d:0$/);
+    }
   });
 });
