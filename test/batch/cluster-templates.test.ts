@@ -1,4 +1,4 @@
-/** The cluster templates keep the contract "metamer batch run" relies on (no cluster runs here; the Slurm one runs in batch-slurm.test.ts). */
+/** The cluster templates keep the contract "metamer batch run" relies on (no cluster runs here; the Slurm one runs in test/cli/batch/slurm.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

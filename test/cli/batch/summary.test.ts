@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { cliInProcess } from './run-cli.ts';
-import { parseNpy } from '../../src/io/npy.ts';
-import { loadBuiltinModel } from '../../src/models/registry.ts';
-import { nodeModelSource } from '../../src/models/source-node.ts';
-import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import type { BatchSummary } from '../../src/batch/summary.ts';
-import { runsFromFiles } from '../../src/export/open-run.ts';
-import { unzip } from '../../src/export/unzip.ts';
+import { cliInProcess } from '../run-cli.ts';
+import { parseNpy } from '../../../src/io/npy.ts';
+import { loadBuiltinModel } from '../../../src/models/registry.ts';
+import { nodeModelSource } from '../../../src/models/source-node.ts';
+import { useNodeBackend } from '../../../src/platform/tf-node.ts';
+import type { BatchSummary } from '../../../src/batch/summary.ts';
+import { runsFromFiles } from '../../../src/export/open-run.ts';
+import { unzip } from '../../../src/export/unzip.ts';
 
 /** numpy.quantile(..., method='linear'), written out independently. */
 function npQuantile(values: number[], p: number): number {

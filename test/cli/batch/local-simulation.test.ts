@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliInProcess } from './run-cli.ts';
-import { batchOutputs, cliAsync } from './batch-helpers.ts';
-import type { BatchManifest } from '../../src/batch/plan.ts';
+import { cliInProcess } from '../run-cli.ts';
+import { batchOutputs, cliAsync } from './helpers.ts';
+import type { BatchManifest } from '../../../src/batch/plan.ts';
 
 const PLAN = ['--models', 'fmnist-alexnet', '--stages', 'relu1,final', '--max-references', '2', '--steps', '100', '--checkpoint-every', '25', '--seed', '11'];
 
@@ -97,7 +97,7 @@ describe('metamer batch: local simulation of a sharded run', () => {
     const refs = join(root, 'refs');
     const { mkdirSync, copyFileSync } = await import('node:fs');
     mkdirSync(refs);
-    copyFileSync(join(import.meta.dirname, '..', '..', 'models', 'fmnist-alexnet', 'references', 'bag.png'), join(refs, 'a-bag.png'));
+    copyFileSync(join(import.meta.dirname, '..', '..', '..', 'models', 'fmnist-alexnet', 'references', 'bag.png'), join(refs, 'a-bag.png'));
     writeFileSync(join(refs, 'b-broken.png'), 'not a png');
     const dir = join(root, 'batch');
     const plan = await cliInProcess(['batch', 'plan', '--out', dir, '--models', 'fmnist-alexnet', '--stages', 'relu0', '--references', refs, '--steps', '2']);

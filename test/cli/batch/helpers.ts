@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, REPO } from './run-cli.ts';
+import { BIN, REPO } from '../run-cli.ts';
 
 export function cliAsync(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string; out: string }> {
   return new Promise((resolve, reject) => {

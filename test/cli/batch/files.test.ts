@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/cli/batch/atomic.ts';
-import { checkpointJson, parseCheckpoint } from '../../src/cli/batch/checkpoint.ts';
-import { makeRunConfig } from '../../src/engine/presets.ts';
-import type { RunState } from '../../src/engine/metamer-run.ts';
+import { writeFileAtomic } from '../../../src/cli/batch/atomic.ts';
+import { checkpointJson, parseCheckpoint } from '../../../src/cli/batch/checkpoint.ts';
+import { makeRunConfig } from '../../../src/engine/presets.ts';
+import type { RunState } from '../../../src/engine/metamer-run.ts';
 
 describe('batch job files', () => {
   it('atomic writes replace the whole file and leave no temporary file behind', () => {

@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO, cliInProcess } from './run-cli.ts';
+import { BIN, REPO, cliInProcess } from '../run-cli.ts';
 import { findTool, slurmUnavailable, startLocalCluster, type LocalCluster } from './slurm-cluster.ts';
-import type { BatchManifest } from '../../src/batch/plan.ts';
-import type { BatchSummary } from '../../src/batch/summary.ts';
+import type { BatchManifest } from '../../../src/batch/plan.ts';
+import type { BatchSummary } from '../../../src/batch/summary.ts';
 
 let cluster: LocalCluster | undefined;
 afterAll(async () => {
