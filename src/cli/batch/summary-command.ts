@@ -35,6 +35,9 @@ export const SUMMARY_USAGE = `metamer batch summary DIR [--out FOLDER]
   recognition-vs-stage curves) and page-set.zip (all run records and metamers, to open in
   the page).`;
 
+/** Grid rows per model in the report (the paper shows a few examples; the numbers cover every job). */
+export const MAX_GRID_ROWS = 12;
+
 /** Models that read out the same labels as `m`: same modality and class list, with a readout. */
 function sameLabelSet(m: ModelManifest, all: readonly ModelManifest[]): string[] {
   if (!m.classes || m.classes.length === 0) return [];
@@ -124,13 +127,13 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
           }
           const label = job.reference.kind === 'bundled' ? job.reference.label : job.reference.name;
           let row = g.rows.find((r) => r.label === label);
-          if (!row) {
+          if (!row && g.rows.length < MAX_GRID_ROWS) {
             const refData = new Float32Array((await ref.data()) as Float32Array);
             row = { label, reference: pictureOf(refData, loaded.manifest), cells: {} };
             g.rows.push(row);
           }
           const isPng = doneFile.metamer.endsWith('.png');
-          row.cells[job.stage] = { picture: pictureOf(npy.data as Float32Array, loaded.manifest, isPng ? metamerBytes : undefined), pass: record.verdict ? record.verdict.pass : null };
+          if (row) row.cells[job.stage] = { picture: pictureOf(npy.data as Float32Array, loaded.manifest, isPng ? metamerBytes : undefined), pass: record.verdict ? record.verdict.pass : null };
         }
       } finally {
         x.dispose();

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliInProcess } from '../run-cli.ts';
+import { spawn } from 'node:child_process';
+import { BIN, REPO, cliInProcess } from '../run-cli.ts';
 import { batchOutputs, cliAsync } from './helpers.ts';
 import type { BatchManifest } from '../../../src/batch/plan.ts';
 
@@ -92,7 +93,7 @@ describe('metamer batch: local simulation of a sharded run', () => {
     expect(done.versions.node).toBe(process.version);
   });
 
-  it('exit codes: 3 when a job fails (the others still run), 2 for usage; status names the error', async () => {
+  it('exit codes: 3 when a job fails (the others still run), 4 on SIGTERM (checkpoint saved), 2 for usage; status names the error', async () => {
     const root = mkdtempSync(join(tmpdir(), 'metamer-batch-fail-'));
     const refs = join(root, 'refs');
     const { mkdirSync, copyFileSync } = await import('node:fs');
@@ -114,6 +115,24 @@ describe('metamer batch: local simulation of a sharded run', () => {
     const noCount = await cliAsync(['batch', 'run', dir], { JOB_COMPLETION_INDEX: '0' });
     expect(noCount.code).toBe(2);
     expect(noCount.err).toMatch(/--shards N/);
+
+    // SIGTERM (Slurm's time limit, scancel): a checkpoint is saved, exit 4, the job is left to resume.
+    const long = join(root, 'long');
+    expect((await cliInProcess(['batch', 'plan', '--out', long, '--models', 'fmnist-alexnet', '--stages', 'relu0', '--max-references', '1', '--steps', '100000', '--checkpoint-every', '5'])).code).toBe(0);
+    const job = (JSON.parse(readFileSync(join(long, 'manifest.json'), 'utf8')) as BatchManifest).jobs[0];
+    const child = spawn(process.execPath, [BIN, 'batch', 'run', long], { cwd: REPO });
+    let log = '';
+    child.stderr.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const checkpoint = join(long, 'jobs', job.id, 'checkpoint.json');
+    while (!existsSync(checkpoint)) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exited, log).toBe(4);
+    expect(log).toMatch(/stopped at step \d+, checkpoint saved/);
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8')).state.step;
+    expect(saved).toBeGreaterThanOrEqual(5);
+    expect((await cliInProcess(['batch', 'status', long])).out).toMatch(new RegExp(`left     ${job.id}: resumes at step ${saved}/100000`));
+
     const notBatch = await cliInProcess(['batch', 'status', refs]);
     expect(notBatch.code).toBe(1);
     expect(notBatch.err).toMatch(/manifest\.json not found: is .* a batch folder/);
