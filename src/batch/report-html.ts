@@ -154,7 +154,7 @@ export function reportHtml(input: ReportInput): string {
     .map((m) => {
       const stages = summary.stages.filter((s) => s.model === m.id);
       return `<section><h2>${escapeHtml(m.name)} <small>(${escapeHtml(m.id)})</small></h2>
-<figure>${gridSvg(m)}<figcaption>Metamers per stage (first seed of each reference; at most the first ${m.rows.length} references). Frame: green passes the success test, red fails, grey untested.</figcaption></figure>
+<figure>${gridSvg(m)}<figcaption>Metamers per stage (first seed of each reference, up to 12 references per model). Frame: green passes the success test, red fails, grey untested.</figcaption></figure>
 <figure>${recognitionSvg(m.id, stages, summary.chance[m.id] ?? null, summary.recognisers[m.id] ?? [])}<figcaption>Share of metamers each model classifies as the reference's class (argmax of its readout), by generation stage; dashed: chance.</figcaption></figure>
 </section>`;
     })
