@@ -9,7 +9,8 @@ import { dirname, join, normalize } from 'node:path';
 /**
  * What each layer (the first folder under src/) may import besides itself. Lowest first:
  * engine, audio and io are leaves; models builds on them; platform stands alone; export and
- * plots sit on models; store on export; worker on store and platform; app and cli on top.
+ * plots sit on models; store on export; worker on store and platform; batch (plans, shards,
+ * summaries of many runs) on export; app and cli on top.
  */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   engine: [],
@@ -21,8 +22,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   plots: ['engine', 'audio'],
   store: ['engine', 'models', 'export', 'io'],
   worker: ['engine', 'models', 'audio', 'io', 'platform', 'store', 'export'],
+  batch: ['engine', 'export'],
   app: ['engine', 'models', 'audio', 'io', 'platform', 'export', 'plots', 'store', 'worker'],
-  cli: ['engine', 'models', 'audio', 'io', 'platform', 'export'],
+  cli: ['engine', 'models', 'audio', 'io', 'platform', 'export', 'batch'],
   main: ['app'],
 };
 
