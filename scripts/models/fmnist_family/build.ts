@@ -45,6 +45,11 @@ const RESNET_DESCRIPTIONS: Record<string, string> = {
   final: 'class logits (48 -> 10), no softmax',
 };
 
+/** ONNX stage shapes (NCHW, no batch): the onnx builder checks the graph against them. */
+const RESNET_SHAPES: Record<string, number[]> = {
+  conv1_relu1: [16, 28, 28], layer1: [16, 14, 14], layer2: [32, 7, 7], layer3: [32, 7, 7], layer4: [48, 4, 4], avgpool: [48], final: [10],
+};
+
 interface FamilyEntry {
   name: string;
   description: string;
@@ -123,7 +128,7 @@ function provenance(id: FamilyModelId, record: TrainingRecord): string {
   );
 }
 
-/** The manifest of a family model (stage shapes empty until the model has run). */
+/** The manifest of a family model (AlexNet stage shapes empty until the model has run). */
 function familyManifest(id: FamilyModelId, dir: string, record: TrainingRecord): ModelManifest {
   const entry = ENTRIES[id];
   const stages = entry.resnet ? RESNET_STAGES : FMNIST_STAGES;
@@ -155,7 +160,7 @@ function familyManifest(id: FamilyModelId, dir: string, record: TrainingRecord):
     name: entry.name,
     description: entry.description,
     builder: entry.resnet ? 'onnx' : 'layers',
-    stages: stages.map((name) => ({ name, shape: [], description: descriptions[name] })),
+    stages: stages.map((name) => ({ name, shape: entry.resnet ? RESNET_SHAPES[name] : [], description: descriptions[name] })),
     inputSpec: inputSpec(record),
     classes: FMNIST_CLASSES,
     provenance: provenance(id, record),

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StagedModel } from '../../engine/types.ts';
 import { labelKey } from './readers.ts';
+// The one softmax of the project (float64, overflow-safe), shared with the page's class readout.
+import { softmax } from '../../plots/topk.ts';
 
 export interface ClassProbability {
   label: string;
@@ -26,21 +28,12 @@ export interface Recognition {
   top: ClassProbability[];
 }
 
-/** Softmax in float64, shifted by the maximum so large logits do not overflow. */
-export function softmax(logits: ArrayLike<number>): number[] {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  const e = Array.from(logits, (v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
-}
-
 /** Recognition from logits (exported for the worker and tests, which may have logits already). */
 export function recognitionFromLogits(modelId: string, labels: readonly string[], logits: ArrayLike<number>, topK = 5): Recognition {
   if (logits.length !== labels.length) {
     throw new Error(`model "${modelId}": ${logits.length} logits for ${labels.length} class names`);
   }
-  const probabilities = softmax(logits);
+  const probabilities = softmax(Array.from(logits));
   let argmax = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[argmax]) argmax = i;
   const order = probabilities.map((p, i) => i).sort((a, b) => probabilities[b] - probabilities[a] || a - b);
