@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StagedModel } from '../../engine/types.ts';
 import { labelKey } from './readers.ts';
+import { argMaxIndex, readoutLogits } from '../../engine/readout.ts';
 // The one softmax of the project (float64, overflow-safe), shared with the page's class readout.
 import { softmax } from '../../plots/topk.ts';
 
@@ -34,8 +35,7 @@ export function recognitionFromLogits(modelId: string, labels: readonly string[]
     throw new Error(`model "${modelId}": ${logits.length} logits for ${labels.length} class names`);
   }
   const probabilities = softmax(Array.from(logits));
-  let argmax = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[argmax]) argmax = i;
+  const argmax = argMaxIndex(logits);
   const order = probabilities.map((p, i) => i).sort((a, b) => probabilities[b] - probabilities[a] || a - b);
   return {
     modelId,
@@ -49,14 +49,9 @@ export function recognitionFromLogits(modelId: string, labels: readonly string[]
 
 /** Runs the model's readout on x ([1, ...inputSpec.shape], raw range) and reads it out. */
 export async function recognise(model: StagedModel, x: tf.Tensor, topK = 5): Promise<Recognition> {
-  const readout = model.readout;
-  if (!readout) throw new Error(`model "${model.id}" has no class readout: it cannot recognise inputs`);
-  const logits = tf.tidy(() => readout.logits(x));
-  try {
-    return recognitionFromLogits(model.id, readout.labels, await logits.data());
-  } finally {
-    logits.dispose();
-  }
+  const logits = await readoutLogits(model, x);
+  if (!logits || !model.readout) throw new Error(`model "${model.id}" has no class readout: it cannot recognise inputs`);
+  return recognitionFromLogits(model.id, model.readout.labels, logits, topK);
 }
 
 /** The probability the model gives to `label` (by name; 0 when it has no such class). */

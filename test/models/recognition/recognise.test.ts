@@ -16,6 +16,7 @@ import { probabilityOf, recognise, recognisedAs, recognitionFromLogits } from '.
 import { adaptInput } from '../../../src/models/recognition/adapt-input.ts';
 import { recognitionMatrix } from '../../../src/models/recognition/matrix.ts';
 import type { InputSpec } from '../../../src/engine/types.ts';
+import { fitClipToInput } from '../../../src/audio/fit-clip.ts';
 
 const FMNIST = BUILTIN_MODEL_IDS.filter((id) => id.startsWith('fmnist-'));
 const FIXTURES = join(import.meta.dirname, '../../fixtures/fmnist');
@@ -142,12 +143,15 @@ describe('adaptInput', () => {
     tf.dispose([x, y]);
   });
 
-  it('centres a short clip in a longer one and clips it to the range', async () => {
-    const from: InputSpec = { modality: 'audio', shape: [4], range: [-2, 2], sampleRate: 100, init: { mean: 0, std: 1 } };
-    const to: InputSpec = { modality: 'audio', shape: [8], range: [-1, 1], sampleRate: 100, init: { mean: 0, std: 1 } };
-    const x = tf.tensor([[0.5, -1.5, 2, 0.25]]);
+  it('fits a clip of another rate and length with the shared clip recipe (fitClipToInput, zero padded)', async () => {
+    const from: InputSpec = { modality: 'audio', shape: [400], range: [-1, 1], sampleRate: 1000, init: { mean: 0, std: 1 } };
+    const to: InputSpec = { modality: 'audio', shape: [1000], range: [-1, 1], sampleRate: 2000, init: { mean: 0, std: 1 } };
+    const samples = Float32Array.from({ length: 400 }, (_, i) => 0.3 * Math.sin(i / 5));
+    const x = tf.tensor(samples, [1, 400]);
     const y = adaptInput(x, from, to);
-    expect(Array.from(await y.data())).toEqual([0, 0, 0.5, -1, 1, 0.25, 0, 0]);
+    const want = fitClipToInput([samples], 1000, to, { pad: 'zeros' }).samples;
+    expect(y.shape).toEqual([1, 1000]);
+    expect(Array.from(await y.data())).toEqual(Array.from(want));
     tf.dispose([x, y]);
     expect(() => adaptInput(x, from, fm)).toThrow(/audio input cannot be read by a image model/);
   });
