@@ -7,8 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StagedModel } from '../../engine/types.ts';
 import { labelKey } from './readers.ts';
 import { argMaxIndex, readoutLogits } from '../../engine/readout.ts';
-// The one softmax of the project (float64, overflow-safe), shared with the page's class readout.
-import { softmax } from '../../plots/topk.ts';
+import { softmax } from '../../engine/softmax.ts';
 
 export interface ClassProbability {
   label: string;
