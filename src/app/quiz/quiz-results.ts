@@ -5,7 +5,7 @@
  * with a `count` (how many people chose that answer); a student's answer has count 1. Pure.
  */
 import { wilson, type Interval } from './binomial.ts';
-import { NATURAL } from './quiz-set.ts';
+import { NATURAL } from '../../export/quiz-set.ts';
 
 export const QUIZ_RESULT_FORMAT = 'metamer-quiz-result/1';
 

@@ -6,7 +6,7 @@
  * any class with completion). Pure and seeded: the same seed gives the same experiment.
  */
 import { Rng } from '../../engine/random.ts';
-import { NATURAL, type QuizItem, type QuizSet } from './quiz-set.ts';
+import { NATURAL, type QuizItem, type QuizSet } from '../../export/quiz-set.ts';
 
 export interface Trial {
   /** 1-based position in its block. */

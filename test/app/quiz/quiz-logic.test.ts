@@ -1,7 +1,7 @@
-/** Quiz trials (seeded order, practice, choices), the quiz set from a grid, and results (summary, CSV, merge). */
+/** Quiz trials (seeded order, practice, choices) and results (summary, CSV, merge). */
 import { describe, expect, it } from 'vitest';
 import { buildTrials, choicesFor, FEW_CHOICES } from '../../../src/app/quiz/quiz-trials.ts';
-import { NATURAL, quizSetFromGrid, validateQuizSet, type QuizSet } from '../../../src/app/quiz/quiz-set.ts';
+import { NATURAL, quizSetFromGrid, type QuizSet } from '../../../src/export/quiz-set.ts';
 import { mergeResults, parseResultFile, QUIZ_RESULT_FORMAT, resultCsv, summarise, type QuizResponse, type QuizResult } from '../../../src/app/quiz/quiz-results.ts';
 import { wilson } from '../../../src/app/quiz/binomial.ts';
 import { Rng } from '../../../src/engine/random.ts';
@@ -17,22 +17,6 @@ function gridSet(): QuizSet {
     modelsBase: '/models/', modelRecognition: { other: [1, 0, null] },
   });
 }
-
-describe('quiz set', () => {
-  it('from a grid: natural references of known classes plus each finished stage\'s metamer', () => {
-    const set = validateQuizSet(JSON.parse(JSON.stringify({ ...gridSet(), items: gridSet().items.map((i) => ({ ...i, data: i.data && Array.from(i.data) })) })), 'x');
-    expect(set.items.map((i) => [i.id, i.stage, i.label])).toEqual([
-      ['natural-0', NATURAL, 'a'], ['natural-1', NATURAL, 'b'], ['metamer-s1', 's1', 'b'], ['metamer-s2', 's2', 'b'],
-    ]);
-    expect(set.items[0].src).toBe('/models/m/references/a.png');
-  });
-
-  it('refuses a bad file with one line naming it', () => {
-    expect(() => validateQuizSet({ format: 'other' }, 'prepared/x/quiz.json')).toThrow(/^prepared\/x\/quiz\.json: not a usable quiz set: format/);
-    const bad = { ...gridSet(), items: [{ id: 'i', stage: 's1', label: 'zzz', src: 'a.png' }] };
-    expect(() => validateQuizSet(bad, 'q.json')).toThrow(/label "zzz", which is not one of the classes/);
-  });
-});
 
 describe('trials', () => {
   it('are seeded: the same seed, the same experiment; every item once in the block; practice on natural items', () => {

@@ -4,7 +4,7 @@
  * per stage (shown next to people's). Built from an all-stages grid in the page, or read from a
  * file (`?quiz=<id>` loads prepared/<id>/quiz.json; a dropped quiz.json works too). Pure.
  */
-import type { Modality } from '../../engine/types.ts';
+import type { Modality } from '../engine/types.ts';
 
 export const QUIZ_SET_FORMAT = 'metamer-quiz-set/1';
 /** The stage name of natural references in trials and results. */
