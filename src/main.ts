@@ -8,6 +8,6 @@ if (!target) throw new Error('index.html lacks #app');
 const search = new URLSearchParams(location.search);
 const quiz = search.get('quiz');
 const seed = search.get('seed');
-export default quiz
+export default quiz !== null
   ? mount(QuizRoute, { target, props: { id: quiz, seed: seed !== null && /^\d+$/.test(seed) ? Number(seed) : undefined } })
   : mount(App, { target });

@@ -46,6 +46,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/null.ts')).nullCommand,
   },
   {
+    name: 'quiz-set',
+    summary: 'a recognition quiz for people (quiz.json) from a batch of generate runs of one model',
+    load: async () => (await import('./commands/quiz-set.ts')).quizSetCommand,
+  },
+  {
     name: 'recognise',
     summary: "each model's top-5 classes and probabilities for each input (who else is fooled by a metamer)",
     load: async () => (await import('./commands/recognise.ts')).recogniseCommand,

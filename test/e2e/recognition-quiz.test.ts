@@ -20,6 +20,8 @@ const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 const OTHERS = BUILTIN_MODEL_IDS.filter((id) => id.startsWith('fmnist-') && id !== MODEL);
 
 let browser: Browser;
+/** The grid's quiz as a file (downloaded in the first test, opened by ?quiz= in the presenter test). */
+let quizFile: Buffer | null = null;
 let context: BrowserContext;
 
 beforeAll(async () => {
@@ -63,6 +65,7 @@ describe('recognition by other models and by people', () => {
 
       // The quiz built from this grid: 10 natural references + 8 metamers.
       await page.click('[data-testid="grid-quiz"]');
+      quizFile = (await download(page, 'quiz-download-set')).bytes;
       await page.fill('[data-testid="quiz-participant"]', 'alice');
       await page.click('[data-testid="quiz-start"]');
       for (let i = 0; i < 2; i++) {
@@ -120,6 +123,51 @@ describe('recognition by other models and by people', () => {
         null, { timeout: 10_000 });
       const naturalN = await page.locator('[data-testid="quiz-summary"] tr[data-stage="natural"] td').first().textContent();
       expect(naturalN?.trim()).toBe('20');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('presenter: the quiz file opened by ?quiz=, show-of-hands counts per choice, exported as counts', async () => {
+    expect(quizFile).not.toBeNull();
+    const { page, errors } = await openPage(context, new URL('?quiz=&seed=4', baseUrl).toString());
+    try {
+      await page.setInputFiles('[data-testid="quiz-file"] input[type="file"]', { name: 'quiz.json', mimeType: 'application/json', buffer: quizFile! });
+      await page.click('[data-testid="quiz-mode-presenter"]');
+      await page.click('[data-testid="quiz-start"]');
+      // Practice: counts, then the right answer is shown.
+      while ((await phase(page)) === 'practice') {
+        await page.locator('[data-testid="quiz-count"]').first().fill('2');
+        await page.click('[data-testid="quiz-submit-counts"]');
+        await page.waitForSelector('[data-testid="quiz-feedback"]');
+        await page.click('[data-testid="quiz-next"]');
+      }
+      await page.click('[data-testid="quiz-begin-block"]');
+      // Each trial: 5 hands for the right class, 3 for "Bag" (or "Coat" when Bag is right).
+      const seen: string[] = [];
+      while ((await phase(page)) === 'block') {
+        const item = (await page.locator('[data-testid="quiz-stimulus"]').getAttribute('data-item'))!;
+        seen.push(item);
+        const right = labelOf(item);
+        const wrong = right === 'Bag' ? 'Coat' : 'Bag';
+        await page.fill(`[data-testid="quiz-count"][data-choice="${right}"]`, '5');
+        await page.fill(`[data-testid="quiz-count"][data-choice="${wrong}"]`, '3');
+        await page.click('[data-testid="quiz-submit-counts"]');
+        await page.waitForFunction((n) => document.querySelector('[data-testid="quiz"]')?.getAttribute('data-phase') !== 'block'
+          || document.querySelector('[data-testid="quiz-progress"]')?.textContent?.includes(`Trial ${n + 1} `), seen.length, { timeout: 10_000 });
+      }
+      expect(seen).toHaveLength(18);
+      const result = JSON.parse((await download(page, 'quiz-export-json')).bytes.toString('utf8')) as QuizResult;
+      expect(result.mode).toBe('presenter');
+      expect(result.responses).toHaveLength(36);
+      for (const stage of result.stages) {
+        const rows = result.responses.filter((r) => r.stage === stage);
+        const n = rows.reduce((a, r) => a + r.count, 0);
+        const k = rows.filter((r) => r.correct).reduce((a, r) => a + r.count, 0);
+        expect(k / n).toBeCloseTo(5 / 8, 12);
+      }
+      expect((await page.locator('[data-testid="quiz-summary"] tr[data-stage="natural"] [data-testid="quiz-p"]').textContent())?.trim()).toBe('0.63');
       expect(errors).toEqual([]);
     } finally {
       await page.close();
