@@ -269,6 +269,10 @@ if (id === 'hmax') {
   // Trains with Debian's python3-torch when weights are missing (or --retrain); see the script.
   const { buildFmnistModel } = await import('./models/fmnist_alexnet/build.ts');
   await buildFmnistModel(id);
+} else if (['fmnist-alexnet-seed1', 'fmnist-alexnet-seed2', 'fmnist-alexnet-robust-seed1', 'fmnist-resnet'].includes(id)) {
+  // The family of issue 15 (seed twins, a small ResNet): trains with python3-torch when missing.
+  const { buildFamilyModel } = await import('./models/fmnist_family/build.ts');
+  await buildFamilyModel(id as 'fmnist-resnet');
 } else if (id === 'spectemp') {
   // Its own script (speech synthesis with Debian espeak-ng); it reads the same argv flags. Then
   // the null distribution (20,000 pairs of the cochcnn9-words natural clips, features on disk).
@@ -288,6 +292,8 @@ if (id === 'hmax') {
     '         the null needs ~28 GiB free under --tmp)\n' +
     '       npm run build:model -- fmnist-alexnet|fmnist-alexnet-robust [--retrain] [--threads 2] [--no-null] [--pairs 20000]\n' +
     '         (training needs: apt-get install python3-torch dataset-fashion-mnist)\n' +
+    '       npm run build:model -- fmnist-alexnet-seed1|fmnist-alexnet-seed2|fmnist-alexnet-robust-seed1|fmnist-resnet [--retrain] [--threads 1] [--no-null] [--pairs 20000]\n' +
+    '         (training needs: apt-get install python3-torch python3-onnx dataset-fashion-mnist)\n' +
     '       npm run build:model -- cochcnn9-words [--retrain] [--epochs 20] [--no-null] [--pairs 20000] [--tfjs-accuracy]\n' +
     '         (needs: apt-get install espeak-ng flite festival festvox-kallpc16k python3-torch python3-scipy)\n' +
     '       npm run build:model -- centernet [--no-null [--keep-null]] [--pairs 20000] [--pool 202] [--memory-gb 5] [--human-models DIR]\n' +

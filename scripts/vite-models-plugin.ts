@@ -8,7 +8,7 @@ import type { Plugin } from 'vite';
 import { createReadStream, existsSync, statSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, extname, resolve, relative, sep } from 'node:path';
 
-const RUNTIME_EXT = new Set(['.json', '.bin', '.png', '.wav', '.npy', '.jpg', '.mulaw']);
+const RUNTIME_EXT = new Set(['.json', '.bin', '.png', '.wav', '.npy', '.jpg', '.mulaw', '.onnx']);
 const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.bin': 'application/octet-stream',

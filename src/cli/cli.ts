@@ -51,6 +51,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/null.ts')).nullCommand,
   },
   {
+    name: 'quiz-set',
+    summary: 'a recognition quiz for people (quiz.json) from a batch of generate runs of one model',
+    load: async () => (await import('./commands/quiz-set.ts')).quizSetCommand,
+  },
+  {
+    name: 'recognise',
+    summary: "each model's top-5 classes and probabilities for each input (who else is fooled by a metamer)",
+    load: async () => (await import('./commands/recognise.ts')).recogniseCommand,
+  },
+  {
     name: 'stages',
     summary: 'candidate stages of a model file (.onnx or TF.js model.json), with the paper names',
     load: async () => (await import('./commands/stages.ts')).stagesCommand,

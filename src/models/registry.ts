@@ -19,7 +19,7 @@ import { naturalArrayParams, naturalArrayStimuli } from './layers/natural-array.
 import { buildCochCnnModel } from './cochcnn/cochcnn-model.ts';
 import { mulawClipsParams, mulawNaturalStimuli } from './cochcnn/mulaw-clips.ts';
 
-export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp', 'fmnist-alexnet', 'fmnist-alexnet-robust', 'centernet', 'cochcnn9-words'];
+export const BUILTIN_MODEL_IDS: readonly string[] = ['hmax', 'spectemp', 'fmnist-alexnet', 'fmnist-alexnet-robust', 'centernet', 'cochcnn9-words', 'fmnist-alexnet-seed1', 'fmnist-alexnet-seed2', 'fmnist-alexnet-robust-seed1', 'fmnist-resnet'];
 
 export type ModelBuilder = (manifest: ModelManifest, source: ModelSource) => Promise<StagedModel>;
 

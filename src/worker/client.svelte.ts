@@ -10,6 +10,7 @@ import type { BackendFallback, BrowserBackend } from '../platform/backend-names.
 import type { MeasureScope, RunConfig } from '../engine/types.ts';
 import { totalSteps } from '../engine/presets.ts';
 import { StepRate } from './step-rate.ts';
+import type { Recognition } from '../models/recognition/recognise.ts';
 import type {
   ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, WorkerCommand, WorkerEvent,
 } from './protocol.ts';
@@ -103,6 +104,7 @@ export class EngineClient {
   private readonly observers = new Set<(e: WorkerEvent) => void>();
   private nextRequestId = 1;
   private readonly pendingImports = new Map<number, PendingImport>();
+  private readonly pendingRecognitions = new Map<number, { resolve: (r: Recognition[][]) => void; reject: (e: Error) => void }>();
 
   constructor(backend?: BrowserBackend) {
     this.worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' });
@@ -209,6 +211,19 @@ export class EngineClient {
     return done;
   }
 
+  /** Who else is fooled: results[input][reader] for inputs of `sourceModelId` (see the 'recognise' command). */
+  recognise(sourceModelId: string, readers: string[], inputs: Float32Array[]): Promise<Recognition[][]> {
+    const requestId = this.nextRequestId++;
+    const copies = inputs.map((x) => Float32Array.from(x));
+    return new Promise((resolve, reject) => {
+      this.pendingRecognitions.set(requestId, { resolve, reject });
+      this.worker.postMessage(
+        { type: 'recognise', requestId, sourceModelId, readers: [...readers], inputs: copies } satisfies WorkerCommand,
+        copies.map((c) => c.buffer as ArrayBuffer),
+      );
+    });
+  }
+
   discardDraft(requestId: number): void {
     this.send({ type: 'discard-draft', requestId });
   }
@@ -247,6 +262,8 @@ export class EngineClient {
   dispose(): void {
     for (const p of this.pendingImports.values()) p.reject(new Error('the engine worker was closed'));
     this.pendingImports.clear();
+    for (const p of this.pendingRecognitions.values()) p.reject(new Error('the engine worker was closed'));
+    this.pendingRecognitions.clear();
     this.worker.terminate();
     if (this.publishTimer) clearTimeout(this.publishTimer);
   }
@@ -277,6 +294,13 @@ export class EngineClient {
       case 'model-draft':
         this.settleImport(msg.requestId, msg.draft);
         return;
+      case 'recognition': {
+        const pending = this.pendingRecognitions.get(msg.requestId);
+        this.pendingRecognitions.delete(msg.requestId);
+        if (msg.results) pending?.resolve(msg.results);
+        else pending?.reject(new Error(msg.error ?? 'recognition failed'));
+        return;
+      }
       case 'model-imported':
         this.settleImport(msg.requestId, { manifest: msg.manifest, saveError: msg.saveError });
         return;

@@ -16,6 +16,7 @@ import {
 import { CochleagramFeed } from './cochleagram-snapshots.ts';
 import { ImportService } from './import-service.ts';
 import { BUILTIN_MODEL_IDS } from '../models/registry.ts';
+import { recogniseInputs } from './recognition.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -248,6 +249,13 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         post({ type: 'import-error', requestId: -1, message: errorText(err) });
       }
       await postModels();
+      return;
+    case 'recognise':
+      try {
+        post({ type: 'recognition', requestId: cmd.requestId, results: await recogniseInputs(cmd.sourceModelId, cmd.readers, cmd.inputs, loadModel) });
+      } catch (err) {
+        post({ type: 'recognition', requestId: cmd.requestId, results: null, error: errorText(err) });
+      }
       return;
     case 'stop':
       if (running) {

@@ -6,6 +6,7 @@ import type { EngineEvent, InputSpec, MeasureScope, NullDistribution, RunConfig,
 import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { BackendFallback, BrowserBackend } from '../platform/backend-names.ts';
+import type { Recognition } from '../models/recognition/recognise.ts';
 
 
 export type WorkerCommand =
@@ -30,7 +31,12 @@ export type WorkerCommand =
   /** Null distribution of an imported model from the bundled natural stimuli (progress, then 'null-built'). */
   | { type: 'build-null'; modelId: string; pairs: number; seed: number }
   | { type: 'cancel-null' }
-  | { type: 'delete-model'; modelId: string };
+  | { type: 'delete-model'; modelId: string }
+  /**
+   * Who else is fooled: classify inputs of `sourceModelId` (each [inputSpec.shape] raw values,
+   * e.g. the metamers of a grid) by each of `readers` (fitted to each reader's input).
+   */
+  | { type: 'recognise'; requestId: number; sourceModelId: string; readers: string[]; inputs: Float32Array[] };
 
 /** One file of a model to import, as the user dropped, picked or fetched it. */
 export interface ImportFile {
@@ -129,6 +135,8 @@ export type WorkerEvent =
    */
   | { type: 'verdict'; verdict: Verdict | null }
   | { type: 'fatal'; message: string }
+  /** Answer to 'recognise': results[input][reader], or the one-line reason it failed. */
+  | { type: 'recognition'; requestId: number; results: Recognition[][] | null; error?: string }
   /**
    * Audio models only: the cochleagram [channels, frames] of a stimulus, for the page's heatmap;
    * frequencies (Hz, one per channel, low to high) label its axis.

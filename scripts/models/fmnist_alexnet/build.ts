@@ -37,7 +37,7 @@ export const FMNIST_STAGES = ['relu0', 'relu1', 'relu2', 'relu3', 'relu4', 'fc0_
 export const FMNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
-const STAGE_DESCRIPTIONS: Record<string, string> = {
+export const STAGE_DESCRIPTIONS: Record<string, string> = {
   relu0: 'conv0 (5x5, 16 channels, same padding) + ReLU; max-pool 2x2 follows',
   relu1: 'conv1 (3x3, 32, same) + ReLU; max-pool 2x2 follows',
   relu2: 'conv2 (3x3, 32, same) + ReLU',
