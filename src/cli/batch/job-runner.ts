@@ -128,6 +128,8 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
   const heartbeat = (step: number) =>
     writeFileAtomic(join(dir, FILES.running), jsonText({ host: hostname(), pid: process.pid, shard: shardText, step, updatedAt: new Date().toISOString() }));
   rmSync(join(dir, FILES.failed), { force: true });
+  // Leftovers of an attempt killed while writing (a job belongs to one shard: nobody else's).
+  for (const f of readdirSync(dir)) if (f.startsWith('.staging-') || f.endsWith('.tmp')) rmSync(join(dir, f), { recursive: true, force: true });
   heartbeat(0);
 
   let run: MetamerRun | undefined;
