@@ -2,8 +2,8 @@
  * The numbers of a batch summary, from the jobs' run records (metamer-run-export/1) and the
  * labels other models read out from the metamers: per model and stage the pass rate of the
  * success test, the distributions of the match metrics at the generation stage, and the
- * recognition rate of each recogniser (the generating model itself and every model with the
- * same modality and class list). Pure: no files, no tfjs.
+ * recognition rate of each recogniser (the generating model itself and every model that can read
+ * its metamers: models/recognition/readers.ts). Pure: no files, no tfjs.
  */
 import { quantileSorted } from '../engine/null-distribution.ts';
 import { NULL_METRICS, type MetricName } from '../engine/types.ts';
@@ -16,8 +16,8 @@ export interface SummaryJob {
   record: RunExport;
   /** The reference's true label (bundled label, else the generating model's readout), or null. */
   referenceLabel: string | null;
-  /** Label read out from the metamer, per recogniser model id. */
-  recognisedAs: Record<string, string>;
+  /** Per recogniser model id: the class it read out from the metamer, and whether that is the reference's. */
+  recognised: Record<string, { predicted: string; correct: boolean }>;
 }
 
 export interface Distribution {
@@ -106,8 +106,8 @@ export function summarizeBatch(
     }
     const recognition: StageSummary['recognition'] = {};
     for (const r of recognisers[model] ?? []) {
-      const judged = mine.filter((j) => j.referenceLabel !== null && j.recognisedAs[r] !== undefined);
-      const correct = judged.filter((j) => j.recognisedAs[r] === j.referenceLabel).length;
+      const judged = mine.filter((j) => j.referenceLabel !== null && j.recognised[r] !== undefined);
+      const correct = judged.filter((j) => j.recognised[r].correct).length;
       if (judged.length > 0) recognition[r] = { correct, n: judged.length, rate: correct / judged.length };
     }
     stages.push({ model, stage, jobs: mine.length, tested: tested.length, passed, passRate: tested.length > 0 ? passed / tested.length : null, metrics, infinite, recognition });

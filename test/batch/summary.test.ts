@@ -3,12 +3,13 @@ import { distribution, summarizeBatch, type SummaryJob } from '../../src/batch/s
 import type { RunExport } from '../../src/export/run-json.ts';
 
 function job(id: string, stage: string, pass: boolean | null, spearman: number, snr: number | 'Infinity', ref: string, seen: Record<string, string>): SummaryJob {
+  const recognised = Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, { predicted: v, correct: v === ref }]));
   const record = {
     stage,
     verdict: pass === null ? null : { stage, pass, criteria: [] },
     metricHistory: [{ step: 4, stages: { [stage]: { spearman, pearson: spearman, r2: 0, snrDb: snr } } }],
   } as unknown as RunExport;
-  return { id, model: 'm', stage, record, referenceLabel: ref, recognisedAs: seen };
+  return { id, model: 'm', stage, record, referenceLabel: ref, recognised };
 }
 
 describe('batch summary numbers', () => {

@@ -26,25 +26,23 @@ import { jsonText, writeFileAtomic } from './atomic.ts';
 import { FILES, jobDir, jobStatus, readBatchManifest, readJson } from './job-files.ts';
 import { ModelCache, modelsDirOf, resolveFromBatch, type DoneFile } from './job-runner.ts';
 import { readoutClass } from '../../engine/readout.ts';
+import { adaptInput } from '../../models/recognition/adapt-input.ts';
+import { readersOf } from '../../models/recognition/readers.ts';
+import { recognise, recognisedAs } from '../../models/recognition/recognise.ts';
+import { quizSetCommand } from '../commands/quiz-set.ts';
 
-export const SUMMARY_USAGE = `metamer batch summary DIR [--out FOLDER]
+export const SUMMARY_USAGE = `metamer batch summary DIR [--out FOLDER] [--readers a,b,...] [--no-quiz]
   Summarises DIR's done jobs into FOLDER (default DIR/summary): summary.json (per model and
   stage: pass rate, Spearman/Pearson/SNR distributions, recognition of the metamers by the
-  generating model and by every model with the same modality and class list, chance),
-  report.html (one self-contained file: the table, the grid of metamers per stage and the
-  recognition-vs-stage curves) and page-set.zip (all run records and metamers, to open in
-  the page).`;
+  generating model and by every model that can read them - same modality and classes, as
+  "metamer recognise" - or the --readers given, chance), report.html (one self-contained file:
+  the table, the grid of metamers per stage and the recognition-vs-stage curves),
+  page-set.zip (every job's run folder, for the page's "Open runs") and, per model with
+  classes, quiz-<model>.json (the page's recognition quiz, as "metamer quiz-set" makes it;
+  --no-quiz skips it).`;
 
 /** Grid rows per model in the report (the paper shows a few examples; the numbers cover every job). */
 export const MAX_GRID_ROWS = 12;
-
-/** Models that read out the same labels as `m`: same modality and class list, with a readout. */
-function sameLabelSet(m: ModelManifest, all: readonly ModelManifest[]): string[] {
-  if (!m.classes || m.classes.length === 0) return [];
-  const key = JSON.stringify(m.classes);
-  const others = all.filter((o) => o.id !== m.id && o.inputSpec.modality === m.inputSpec.modality && JSON.stringify(o.classes ?? null) === key).map((o) => o.id);
-  return [m.id, ...others];
-}
 
 async function referenceOf(batchDir: string, job: BatchJob, loaded: LoadedModel, models: ModelCache): Promise<tfTypes.Tensor> {
   const r = job.reference;
@@ -60,7 +58,11 @@ function pictureOf(data: Float32Array, manifest: ModelManifest, png?: Uint8Array
 }
 
 export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' }, out: { type: 'string' } }, true);
+  const { values, positionals } = parse(
+    argv,
+    { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, readers: { type: 'string' }, quiz: { type: 'boolean' } },
+    true,
+  );
   if (values.help) {
     io.out(`Usage: ${SUMMARY_USAGE}\n`);
     return 0;
@@ -76,11 +78,14 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
   const models = new ModelCache(modelsDirOf(dir, manifest));
   const allManifests = await listBuiltinModels(models.source);
   const batchModels = [...new Set(manifest.jobs.map((j) => j.model))];
+  const wanted = values.readers === undefined ? null : values.readers.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of wanted ?? []) if (!allManifests.some((m) => m.id === r)) throw new UsageError(`--readers: unknown model "${r}"`);
   const recognisers: Record<string, string[]> = {};
   const chance: Record<string, number | null> = {};
   for (const id of batchModels) {
     const m = allManifests.find((x) => x.id === id) ?? (await models.get(id)).manifest;
-    const candidates = sameLabelSet(m, allManifests);
+    // The shared rule of who can read whose metamers (issue 15), the generating model first.
+    const candidates = readersOf(m, allManifests, true).filter((r) => wanted === null || wanted.includes(r));
     const usable: string[] = [];
     for (const r of candidates) if ((await models.get(r)).model.readout) usable.push(r);
     recognisers[id] = usable;
@@ -112,12 +117,18 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
         const classes = loaded.manifest.classes ?? [];
         const bundledLabel = job.reference.kind === 'bundled' && classes.includes(job.reference.label) ? job.reference.label : null;
         const referenceLabel = bundledLabel ?? (await readoutClass(loaded.model, ref)) ?? null;
-        const recognisedAs: Record<string, string> = {};
+        const recognised: SummaryJob['recognised'] = {};
         for (const r of recognisers[job.model]) {
-          const label = await readoutClass((await models.get(r)).model, x);
-          if (label !== undefined) recognisedAs[r] = label;
+          const reader = await models.get(r);
+          const fitted = adaptInput(x, loaded.manifest.inputSpec, reader.manifest.inputSpec);
+          try {
+            const seen = await recognise(reader.model, fitted);
+            recognised[r] = { predicted: seen.predicted, correct: referenceLabel !== null && recognisedAs(seen, referenceLabel) };
+          } finally {
+            fitted.dispose();
+          }
         }
-        jobs.push({ id: job.id, model: job.model, stage: job.stage, record, referenceLabel, recognisedAs });
+        jobs.push({ id: job.id, model: job.model, stage: job.stage, record, referenceLabel, recognised });
 
         if (job.replicate === 0) {
           let g = grid.get(job.model);
@@ -160,5 +171,24 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
   writeFileAtomic(join(outDir, 'report.html'), html);
   writeFileAtomic(join(outDir, 'page-set.zip'), zip(zipEntries));
   io.err(`wrote summary.json, report.html and page-set.zip (${jobs.length} runs) to ${outDir}\n`);
+
+  // The page's recognition quiz per model, by the quiz-set command itself (job folders are generate's run folders).
+  if (values.quiz !== false) {
+    for (const id of batchModels) {
+      const dirs = done.filter((j) => j.model === id).map((j) => jobDir(dir, j));
+      if (dirs.length === 0 || !allManifests.find((m) => m.id === id)?.classes) continue;
+      const out = join(outDir, `quiz-${id}.json`);
+      const args = [...dirs, '--out', out, '--id', `batch-${id}`, '--backend', manifest.settings.backend, '--readers', recognisers[id].join(',')];
+      if (recognisers[id].length === 0) args.splice(args.indexOf('--readers'), 2, '--no-readers');
+      const modelsDir = modelsDirOf(dir, manifest);
+      if (modelsDir) args.push('--models-dir', modelsDir);
+      try {
+        await quizSetCommand.run(args, { ...io, err: () => {} });
+        io.err(`wrote ${out} (open it in the page at ?quiz=)\n`);
+      } catch (e) {
+        io.err(`note: no quiz for ${id}: ${(e as Error).message}\n`);
+      }
+    }
+  }
   return 0;
 }

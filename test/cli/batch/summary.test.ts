@@ -34,7 +34,8 @@ describe('metamer batch summary', () => {
     expect(plan.code, plan.err).toBe(0);
     const run = await cliInProcess(['batch', 'run', dir]);
     expect(run.code, run.err).toBe(0);
-    const r = await cliInProcess(['batch', 'summary', dir]);
+    // Two of the Fashion-MNIST family read (all six can: readersOf), to keep the test short.
+    const r = await cliInProcess(['batch', 'summary', dir, '--readers', 'fmnist-alexnet,fmnist-alexnet-robust']);
     expect(r.code, r.err).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'summary', 'summary.json'), 'utf8')) as BatchSummary;
     expect(summary.jobs).toEqual({ total: 12, done: 12 });
@@ -93,6 +94,13 @@ describe('metamer batch summary', () => {
     const opened = runsFromFiles(await unzip(new Uint8Array(readFileSync(join(dir, 'summary', 'page-set.zip')))));
     expect(opened.errors).toEqual([]);
     expect(opened.runs).toHaveLength(12);
+    // The page's recognition quiz for each model: the 10 natural references and the 6 metamers.
+    for (const id of Object.keys(models)) {
+      const quiz = JSON.parse(readFileSync(join(dir, 'summary', `quiz-${id}.json`), 'utf8'));
+      expect(quiz).toMatchObject({ format: 'metamer-quiz-set/1', modelId: id, stages: ['relu0', 'final'] });
+      expect(quiz.items).toHaveLength(10 + 6);
+      expect(Object.keys(quiz.modelRecognition)).toEqual(summary.recognisers[id]);
+    }
     for (const run of opened.runs) {
       const npy = parseNpy(readFileSync(join(dir, 'jobs', run.id, 'metamer.npy')));
       expect(Array.from(run.snapshot!.data)).toEqual(Array.from(npy.data));
