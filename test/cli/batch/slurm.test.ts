@@ -48,7 +48,7 @@ describe('metamer batch on Slurm', () => {
     const finished = logs.join('\n').match(/\] \S+: done in/g) ?? [];
     expect(finished).toHaveLength(manifest.jobs.length);
 
-    const summary = await cliInProcess(['batch', 'summary', dir]);
+    const summary = await cliInProcess(['batch', 'summary', dir, '--readers', 'fmnist-alexnet']);
     expect(summary.code, summary.err).toBe(0);
     const s = JSON.parse(readFileSync(join(dir, 'summary', 'summary.json'), 'utf8')) as BatchSummary;
     expect(s.jobs).toEqual({ total: 4, done: 4 });
