@@ -10,6 +10,9 @@
  */
 import type { InputSpec } from '../engine/types.ts';
 import { cropBox, fitImageToInput } from '../engine/fit-image.ts';
+import { IMAGE_HEADER_BYTES, MAX_IMAGE_PIXELS, dimensionsProblem, imageDimensions } from '../io/image-header.ts';
+
+export { MAX_IMAGE_PIXELS };
 
 export interface ImageReference {
   /** [H, W, C] values in the model's input range, row-major, channels last. */
@@ -29,8 +32,6 @@ export type ImageKind = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'ico'
 
 /** Files larger than this are refused before decoding (a photo is a few MB). */
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
-/** Decoded images with more pixels than this are refused (memory of the RGBA copy). */
-export const MAX_IMAGE_PIXELS = 100_000_000;
 /** An image (after the crop) smaller than this fraction of the input side is refused. */
 export const MIN_SIDE_FRACTION = 1 / 4;
 
@@ -64,9 +65,7 @@ export function fileProblem(name: string, bytes: number, head: Uint8Array): stri
 export function sizeProblem(name: string, width: number, height: number, spec: InputSpec): string | null {
   const [inH, inW] = spec.shape;
   if (!(width > 0 && height > 0)) return `"${name}" has no pixels (${width}x${height}).`;
-  if (width * height > MAX_IMAGE_PIXELS) {
-    return `"${name}" is ${width}x${height} pixels; images up to ${MAX_IMAGE_PIXELS / 1e6} megapixels can be used.`;
-  }
+  if (width * height > MAX_IMAGE_PIXELS) return `"${name}" ${dimensionsProblem(width, height)}.`;
   const box = cropBox(width, height, inW, inH);
   const minW = Math.ceil(inW * MIN_SIDE_FRACTION);
   const minH = Math.ceil(inH * MIN_SIDE_FRACTION);
@@ -124,6 +123,19 @@ export async function loadImageReference(file: Blob, spec: InputSpec): Promise<I
   const problem = fileProblem(name, file.size, head);
   if (problem) throw new Error(problem);
   const kind = sniffImageType(head)!;
+  // The declared size, before the browser decodes (and allocates) the whole bitmap.
+  let declared;
+  try {
+    declared = imageDimensions(new Uint8Array(await file.slice(0, IMAGE_HEADER_BYTES).arrayBuffer()));
+  } catch (err) {
+    throw new Error(`"${name}" cannot be used: ${errorMessage(err)}.`);
+  }
+  if (declared) {
+    const problem = dimensionsProblem(declared.width, declared.height);
+    if (problem) throw new Error(`"${name}" cannot be used: its header says it ${problem}.`);
+    const tooSmall = sizeProblem(name, declared.width, declared.height, spec);
+    if (tooSmall) throw new Error(tooSmall);
+  }
 
   let bitmap: ImageBitmap;
   try {

@@ -40,6 +40,11 @@ export interface DecodedFile {
 }
 
 const DEFAULT_MAX_S = 600;
+/**
+ * Files larger than this are refused before they are read (10 minutes of 8-channel 96 kHz
+ * 24-bit WAV is ~1.4 GB; 10 minutes of ordinary audio is far less).
+ */
+export const MAX_AUDIO_FILE_BYTES = 512 * 1024 * 1024;
 
 /** Guesses the container from magic bytes, for the choice of decoder and clearer messages. */
 export function sniffContainer(bytes: Uint8Array): DecodedFile['container'] {
@@ -84,6 +89,9 @@ export async function decodeAudioFile(file: Blob, options: DecodeOptions = {}): 
   const name = fileName(file);
   const maxS = options.maxDurationS ?? DEFAULT_MAX_S;
   if (file.size === 0) throw new AudioDecodeError(`${name} is empty (0 bytes)`);
+  if (file.size > MAX_AUDIO_FILE_BYTES) {
+    throw new AudioDecodeError(`${name} is ${(file.size / 2 ** 20).toFixed(0)} MB; audio files up to ${MAX_AUDIO_FILE_BYTES / 2 ** 20} MB can be used (cut out the part you want first)`);
+  }
   const bytes = new Uint8Array(await file.arrayBuffer());
   const container = sniffContainer(bytes);
 
@@ -98,7 +106,7 @@ export async function decodeAudioFile(file: Blob, options: DecodeOptions = {}): 
     }
     if (info) {
       if (info.durationS > maxS) throw tooLong(name, info.durationS, maxS);
-      const { sampleRate, channels } = decodeWav(bytes);
+      const { sampleRate, channels } = decodeWav(bytes, { name });
       return { sampleRate, channels, durationS: info.durationS, container, decoder: 'wav' };
     }
   }

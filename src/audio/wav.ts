@@ -8,6 +8,12 @@
  * skipped, honouring the pad byte after odd-sized chunks. Integers are scaled by 1 / 2^(bits-1)
  * (so full scale is [-1, 1)), the convention of numpy/soundfile/Web Audio. Anything else is
  * refused with an AudioDecodeError that says what was found and what would work.
+ *
+ * Validation happens on the header, before the samples are allocated: the data chunk must be
+ * all there, the sample rate within 1 Hz..MAX_WAV_RATE, at most MAX_WAV_CHANNELS channels and
+ * MAX_WAV_SAMPLES samples in all (about 10 minutes of 8-channel 48 kHz audio). Float files
+ * holding NaN or +-Infinity are refused with the first bad sample's position. Given a file
+ * name, every message starts with it.
  */
 
 export class AudioDecodeError extends Error {
@@ -34,6 +40,29 @@ export interface WavInfo {
   /** Byte offset and length of the sample data in the file. */
   dataOffset: number;
   dataBytes: number;
+}
+
+/** Limits checked on the header, before decoding. */
+export const MAX_WAV_RATE = 768000;
+export const MAX_WAV_CHANNELS = 64;
+export const MAX_WAV_SAMPLES = 2 ** 28;
+
+export interface WavReadOptions {
+  /** The file's name, at the start of every error message. */
+  name?: string;
+  /** Most samples (frames x channels) accepted; default MAX_WAV_SAMPLES. */
+  maxSamples?: number;
+}
+
+/** Runs `f`, prefixing the message of an AudioDecodeError with the file's name. */
+function named<T>(name: string | undefined, f: () => T): T {
+  if (!name) return f();
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AudioDecodeError && !e.message.startsWith(name)) throw new AudioDecodeError(`${name}: ${e.message}`);
+    throw e;
+  }
 }
 
 const WAVE_FORMAT_PCM = 0x0001;
@@ -110,8 +139,11 @@ function unsupported(tag: number, bits: number): AudioDecodeError {
 }
 
 /** Reads the header (fmt and data chunks) and checks that the samples are all there. */
-export function inspectWav(input: ArrayBuffer | Uint8Array): WavInfo {
-  const bytes = asBytes(input);
+export function inspectWav(input: ArrayBuffer | Uint8Array, options: WavReadOptions = {}): WavInfo {
+  return named(options.name, () => inspectHeader(asBytes(input), options.maxSamples ?? MAX_WAV_SAMPLES));
+}
+
+function inspectHeader(bytes: Uint8Array, maxSamples: number): WavInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks = listChunks(bytes, view);
   const fmt = chunks.find((c) => c.id === 'fmt ');
@@ -134,6 +166,8 @@ export function inspectWav(input: ArrayBuffer | Uint8Array): WavInfo {
   if (!supported) throw unsupported(tag, bitsPerSample);
   if (channelCount === 0) throw new AudioDecodeError('WAV header declares 0 channels');
   if (sampleRate === 0) throw new AudioDecodeError('WAV header declares a sample rate of 0 Hz');
+  if (sampleRate > MAX_WAV_RATE) throw new AudioDecodeError(`WAV header declares a sample rate of ${sampleRate} Hz (at most ${MAX_WAV_RATE} Hz are accepted)`);
+  if (channelCount > MAX_WAV_CHANNELS) throw new AudioDecodeError(`WAV header declares ${channelCount} channels (at most ${MAX_WAV_CHANNELS} are accepted)`);
   const frameBytes = channelCount * (bitsPerSample / 8);
   if (blockAlign !== frameBytes) {
     throw new AudioDecodeError(`Inconsistent WAV header: block align is ${blockAlign} bytes, but ${channelCount} channel(s) of ${bitsPerSample} bits need ${frameBytes}`);
@@ -148,6 +182,9 @@ export function inspectWav(input: ArrayBuffer | Uint8Array): WavInfo {
     throw new AudioDecodeError(`Truncated WAV data: ${data.size} bytes is not a whole number of ${frameBytes}-byte frames`);
   }
   const frameCount = data.size / frameBytes;
+  if (frameCount * channelCount > maxSamples) {
+    throw new AudioDecodeError(`WAV file holds ${frameCount * channelCount} samples (${(frameCount / sampleRate).toFixed(1)} s x ${channelCount} channels); at most ${maxSamples} are accepted`);
+  }
   return {
     encoding: tag === WAVE_FORMAT_PCM ? 'pcm' : 'float',
     bitsPerSample,
@@ -178,9 +215,12 @@ function sampleReader(info: WavInfo): SampleReader {
 }
 
 /** Decodes a WAV file into one Float32Array per channel at the file's sample rate. */
-export function decodeWav(input: ArrayBuffer | Uint8Array): DecodedAudio {
-  const bytes = asBytes(input);
-  const info = inspectWav(bytes);
+export function decodeWav(input: ArrayBuffer | Uint8Array, options: WavReadOptions = {}): DecodedAudio {
+  return named(options.name, () => decodeSamples(asBytes(input), options));
+}
+
+function decodeSamples(bytes: Uint8Array, options: WavReadOptions): DecodedAudio {
+  const info = inspectHeader(bytes, options.maxSamples ?? MAX_WAV_SAMPLES);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = sampleReader(info);
   const step = info.bitsPerSample / 8;
@@ -190,6 +230,10 @@ export function decodeWav(input: ArrayBuffer | Uint8Array): DecodedAudio {
     const out = channels[c];
     let at = info.dataOffset + c * step;
     for (let i = 0; i < info.frameCount; i++, at += frameBytes) out[i] = read(view, at);
+    if (info.encoding === 'float') {
+      const bad = out.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new AudioDecodeError(`sample ${bad} of channel ${c} is ${out[bad]}; NaN and Infinity are not accepted`);
+    }
   }
   return { sampleRate: info.sampleRate, channels };
 }

@@ -1,14 +1,16 @@
 /**
  * Turns a user's input file into the model's raw input [1, ...inputSpec.shape]: images go through
  * fitImageToInput (src/engine/fit-image.ts, shared with the page: channels, centre crop, box
- * average, bilinear resize, range); WAV files through fitClipToInput (src/audio/fit-clip.ts). A .npy file is taken as raw
- * values and must hold exactly the input's number of values.
+ * average, bilinear resize, range); WAV files through fitClipToInput (src/audio/fit-clip.ts). A
+ * .npy file is taken as raw values: its shape must be the input's (a leading batch of 1 is
+ * fine), every value finite; values outside the model's range are clipped and counted.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { InputSpec } from '../engine/types.ts';
 import { parseNpy } from '../io/npy.ts';
+import { shapeMismatch } from '../io/npy-shape.ts';
+import { readUserFile } from '../io/read-file.ts';
 import { decodeWav } from '../audio/wav.ts';
 import { fitClipToInput } from '../audio/fit-clip.ts';
 import { readImage, type FloatImage } from '../io/png-node.ts';
@@ -29,26 +31,7 @@ export function fitImage(img: FloatImage, spec: InputSpec): PreparedInput {
 
 export async function prepareInput(path: string, spec: InputSpec): Promise<PreparedInput> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.npy') {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    const arr = parseNpy(bytes);
-    const need = spec.shape.reduce((a, b) => a * b, 1);
-    if (arr.data.length !== need) throw new Error(`${path} has shape [${arr.shape}] (${arr.data.length} values); the model's input is [${spec.shape}]`);
-    const [lo, hi] = spec.range;
-    let clipped = 0;
-    const data = arr.data.map((v) => {
-      const c = Math.min(hi, Math.max(lo, v));
-      if (c !== v) clipped++;
-      return c;
-    });
-    const note = clipped > 0 ? `, ${clipped} values clipped to [${lo}, ${hi}]` : '';
-    return { tensor: tf.tensor(data, [1, ...spec.shape]), description: `raw values from ${path} ([${arr.shape}] ${arr.dtype})${note}` };
-  }
+  if (ext === '.npy') return npyInput(path, spec);
   if (spec.modality === 'audio') {
     if (ext !== '.wav') throw new Error(`${path}: an audio model takes a .wav file or a .npy of ${spec.shape.join('x')} raw samples`);
     return prepareAudio(path, spec);
@@ -65,22 +48,40 @@ export async function prepareInput(path: string, spec: InputSpec): Promise<Prepa
   return fitImage(img, spec);
 }
 
+/** A .npy of raw input values (see the file comment). */
+async function npyInput(path: string, spec: InputSpec): Promise<PreparedInput> {
+  const bytes = await readUserFile(path, { what: 'input' });
+  const arr = parseNpy(bytes, { name: path });
+  const mismatch = shapeMismatch(arr.shape, spec.shape);
+  if (mismatch) throw new Error(`${path} ${mismatch}`);
+  const [lo, hi] = spec.range;
+  let clipped = 0;
+  const data = arr.data.map((v) => {
+    const c = Math.min(hi, Math.max(lo, v));
+    if (c !== v) clipped++;
+    return c;
+  });
+  const note = clipped > 0 ? `, ${clipped} value${clipped === 1 ? '' : 's'} outside the model's range clipped to [${lo}, ${hi}]` : '';
+  return { tensor: tf.tensor(data, [1, ...spec.shape]), description: `raw values from ${path} ([${arr.shape}] ${arr.dtype})${note}` };
+}
+
 /**
  * A WAV file as the paper's audio reference (spec section 2): mono mix, resampled to the model's
  * rate, the centred window of the model's length (zero padded if shorter), mean removed, RMS 0.1,
  * clamped to the model's range.
  */
 async function prepareAudio(path: string, spec: InputSpec): Promise<PreparedInput> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = await readUserFile(path, { what: 'input' });
   const rate = spec.sampleRate ?? 20000;
   const length = spec.shape.reduce((a, b) => a * b, 1);
-  const decoded = decodeWav(bytes);
-  const { samples, info } = fitClipToInput(decoded.channels, decoded.sampleRate, spec, { pad: 'zeros' });
+  const decoded = decodeWav(bytes, { name: path });
+  let clip: ReturnType<typeof fitClipToInput>;
+  try {
+    clip = fitClipToInput(decoded.channels, decoded.sampleRate, spec, { pad: 'zeros' });
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const { samples, info } = clip;
   const steps = [`${decoded.channels.length > 1 ? 'mixed to mono, ' : ''}${info.resampled ? `resampled ${decoded.sampleRate} -> ${rate} Hz, ` : ''}` +
     `${info.padded ? 'zero padded' : `centred ${(length / rate).toFixed(2)} s window from ${info.windowStartS.toFixed(2)} s`}, mean removed, RMS 0.1`];
   return { tensor: tf.tensor(samples, [1, ...spec.shape]), description: `${path}: ${steps.join('')}` };

@@ -2,9 +2,11 @@
  * Image files for the Node CLI: PNG (fast-png) and JPEG (jpeg-js) to float32 [H, W, C] in
  * [0, 1], and PNG output from a float array. Pure JS, no native modules.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { decode as decodePng, encode as encodePng, convertIndexedToRgb } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { MAX_IMAGE_PIXELS, dimensionsProblem, imageDimensions } from './image-header.ts';
+import { readUserFile } from './read-file.ts';
 
 export interface FloatImage {
   height: number;
@@ -21,13 +23,39 @@ function startsWith(bytes: Uint8Array, sig: number[]): boolean {
   return sig.every((b, i) => bytes[i] === b);
 }
 
-export function decodePngBytes(bytes: Uint8Array): FloatImage {
+/** Unpacks 1-, 2- or 4-bit samples (rows padded to whole bytes, as PNG stores them). */
+function unpackBits(packed: ArrayLike<number>, width: number, height: number, channels: number, depth: number): Uint8Array {
+  const perRow = width * channels;
+  const rowBytes = Math.ceil((perRow * depth) / 8);
+  const out = new Uint8Array(perRow * height);
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < perRow; i++) {
+      const bit = i * depth;
+      const byte = packed[y * rowBytes + (bit >> 3)];
+      out[y * perRow + i] = (byte >> (8 - depth - (bit & 7))) & mask;
+    }
+  }
+  return out;
+}
+
+/** Refuses a declared size with no pixels or over the limit, before any decoding. */
+function checkDeclaredSize(bytes: Uint8Array, maxPixels: number): void {
+  const dims = imageDimensions(bytes);
+  if (!dims) return;
+  const problem = dimensionsProblem(dims.width, dims.height, maxPixels);
+  if (problem) throw new Error(`the header says the image ${problem}`);
+}
+
+export function decodePngBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS): FloatImage {
+  checkDeclaredSize(bytes, maxPixels);
   let decoded;
   try {
     decoded = decodePng(bytes);
   } catch (e) {
     throw new Error(`corrupt PNG: ${(e as Error).message}`);
   }
+  const { width, height } = decoded;
   let data: ArrayLike<number> = decoded.data;
   let channels = decoded.channels;
   let max = 2 ** decoded.depth - 1;
@@ -35,21 +63,28 @@ export function decodePngBytes(bytes: Uint8Array): FloatImage {
     data = convertIndexedToRgb(decoded);
     channels = decoded.palette[0]?.length ?? 3;
     max = 255;
+  } else if (decoded.depth < 8) {
+    const packedBytes = Math.ceil((width * channels * decoded.depth) / 8) * height;
+    if (data.length < packedBytes) throw new Error('corrupt PNG: pixel data is truncated');
+    data = unpackBits(data, width, height, channels, decoded.depth);
   }
-  const n = decoded.width * decoded.height * channels;
+  const n = width * height * channels;
   if (data.length < n) throw new Error('corrupt PNG: pixel data is truncated');
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = data[i] / max;
-  return { height: decoded.height, width: decoded.width, channels, data: out };
+  return { height, width, channels, data: out };
 }
 
-export function decodeJpegBytes(bytes: Uint8Array): FloatImage {
+export function decodeJpegBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS): FloatImage {
+  checkDeclaredSize(bytes, maxPixels);
   let decoded;
   try {
-    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024, maxResolutionInMP: maxPixels / 1e6 });
   } catch (e) {
     throw new Error(`corrupt JPEG: ${(e as Error).message}`);
   }
+  const problem = dimensionsProblem(decoded.width, decoded.height, maxPixels);
+  if (problem) throw new Error(`the image ${problem}`);
   const n = decoded.width * decoded.height * 3;
   if (decoded.data.length < n) throw new Error('corrupt JPEG: pixel data is truncated');
   const out = new Float32Array(n);
@@ -57,20 +92,26 @@ export function decodeJpegBytes(bytes: Uint8Array): FloatImage {
   return { height: decoded.height, width: decoded.width, channels: 3, data: out };
 }
 
-/** Decodes PNG or JPEG bytes, recognised by their signature. */
-export function decodeImageBytes(bytes: Uint8Array, name = 'image'): FloatImage {
-  if (startsWith(bytes, PNG_SIGNATURE)) return decodePngBytes(bytes);
-  if (startsWith(bytes, JPEG_SIGNATURE)) return decodeJpegBytes(bytes);
+/**
+ * Decodes PNG or JPEG bytes, recognised by their signature; the declared size is checked
+ * against `maxPixels` first. Every message starts with `name`.
+ */
+export function decodeImageBytes(bytes: Uint8Array, name = 'image', maxPixels = MAX_IMAGE_PIXELS): FloatImage {
+  try {
+    if (startsWith(bytes, PNG_SIGNATURE)) return decodePngBytes(bytes, maxPixels);
+    if (startsWith(bytes, JPEG_SIGNATURE)) return decodeJpegBytes(bytes, maxPixels);
+  } catch (e) {
+    throw new Error(`${name}: ${oneLine((e as Error).message)}`);
+  }
   throw new Error(`${name}: not a PNG or JPEG file`);
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 export async function readImage(path: string): Promise<FloatImage> {
-  const bytes = new Uint8Array(await readFile(path));
-  try {
-    return decodeImageBytes(bytes, path);
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message.replace(`${path}: `, '')}`);
-  }
+  return decodeImageBytes(new Uint8Array(await readUserFile(path, { what: 'image' })), path);
 }
 
 /**

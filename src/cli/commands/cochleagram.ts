@@ -4,7 +4,7 @@
  * windowed or normalised (that is prepareClip's job), so the output can be compared with a
  * cochleagram computed elsewhere from the same samples.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { COMMON_OPTIONS, backendOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
@@ -15,6 +15,7 @@ import { DEFAULT_COCHLEAGRAM_CONFIG } from '../../audio/cochleagram-config.ts';
 import { resample } from '../../audio/resample.ts';
 import { decodeWav } from '../../audio/wav.ts';
 import { writeNpy } from '../../io/npy.ts';
+import { readUserFile } from '../../io/read-file.ts';
 import type { NodeBackend } from '../../platform/tf-node.ts';
 
 /** The cochleagram's input: a WAV file's mono mix at the cochleagram's rate, checked for length. */
@@ -79,12 +80,7 @@ WAV: 8/16/24/32-bit PCM or 32/64-bit float, plain or WAVE_FORMAT_EXTENSIBLE.`,
     const out = requireString(values.out, 'out');
     const backend = backendOption(values.backend);
     const inPath = positionals[0];
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(inPath);
-    } catch (e) {
-      throw new Error(`cannot read ${inPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const bytes = await readUserFile(inPath, { what: 'WAV file' });
     const { data, shape } = await wavCochleagram(bytes, backend, inPath);
     await writeFile(out, writeNpy(data, shape));
     io.err(`wrote ${out} [${shape.join(', ')}] float32\n`);
