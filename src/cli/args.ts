@@ -11,9 +11,30 @@ export const COMMON_OPTIONS = {
   'models-dir': { type: 'string' },
 } as const satisfies Options;
 
+/**
+ * "--steps -5" reads as an option followed by another option to parseArgs, which then calls
+ * it "ambiguous". A value that looks like a negative number is joined to its option
+ * ("--steps=-5"), so that the option's own check says what is wrong with it.
+ */
+export function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const short = !name && /^-[A-Za-z]$/.test(arg) ? Object.keys(options).find((k) => options[k].short === arg[1]) : undefined;
+    const key = name ?? short;
+    if (key && options[key]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|inf)/i.test(next)) {
+      out.push(`--${key}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parse<O extends Options>(argv: string[], options: O, positionals = false) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: positionals, strict: true, allowNegative: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: positionals, strict: true, allowNegative: true });
   } catch (e) {
     // parseArgs messages are already clear ("Unknown option '--x'"); drop its hints about '--'.
     throw new UsageError((e as Error).message.split('. To specify')[0]);

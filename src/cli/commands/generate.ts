@@ -1,5 +1,5 @@
 /** `metamer generate`: one model metamer for one stage and one reference, written to a folder. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { COMMON_OPTIONS, backendOption, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
@@ -7,6 +7,7 @@ import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
 import { prepareInput } from '../prepare-input.ts';
+import { ensureDir } from '../out-dir.ts';
 import type { Command } from './command.ts';
 import { MetamerRun } from '../../engine/metamer-run.ts';
 import { PRESETS, totalSteps, type PresetName } from '../../engine/presets.ts';
@@ -177,11 +178,7 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       if (!model.stages.includes(stage)) throw new UsageError(`model "${id}" has no stage "${stage}" (stages: ${model.stages.join(', ')})`);
       const prepared = await prepareInput(input, model.inputSpec);
       // Create the output folder before the long run, so that a bad path fails at once.
-      try {
-        await mkdir(outDir, { recursive: true });
-      } catch (e) {
-        throw new Error(`cannot create output folder ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      await ensureDir(outDir);
       disposables.push(prepared.tensor);
       io.err(`input: ${prepared.description}\n`);
 
