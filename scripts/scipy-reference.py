@@ -4,7 +4,8 @@ python3 scripts/scipy-reference.py). Outputs are small and committed:
 
 - test/fixtures/metrics/<case>_a.npy, <case>_b.npy and expected.json: scipy.stats.spearmanr,
   scipy.stats.pearsonr and the paper's SNR 10 log10(sum a^2 / sum (a-b)^2), in float64, on
-  float32 data (the values the CLI reads). Degenerate cases follow the project's conventions
+  float32 data (the values the CLI reads); large_ties: 200,000 float16 values with ties and a
+  large mean (for the precision of the sums). Degenerate cases follow the project's conventions
   (both all zero -> 0; constant vector -> correlation 0), which scipy leaves as NaN.
 - test/fixtures/metrics/quantiles.json: numpy.quantile (linear) and numpy.histogram of a sample.
 - test/fixtures/npy/*.npy: arrays in several dtypes / versions with their float values.
@@ -59,11 +60,22 @@ def cases():
     yield 'image', a, np.clip(a + 0.05 * rng.normal(size=a.shape), 0, 1).astype(np.float32)
 
 
+def large_cases():
+    # 200,000 values with a large mean and heavy ties (float16 keeps ~11 bits, and a ReLU
+    # leaves many values at the offset): naive float32 sums lose ~1e-4 here. Stored as
+    # float16 to keep the fixture small; the metrics are of these float16 values.
+    n = 200_000
+    own = np.random.default_rng(200_000)  # its own generator: the other fixtures stay as they were
+    a = (50 + 3 * np.maximum(own.normal(size=n), 0)).astype(np.float16)
+    b = (a.astype(np.float64) + 0.5 * own.normal(size=n)).astype(np.float16)
+    yield 'large_ties', a, b
+
+
 def main():
     mdir = os.path.join(ROOT, 'metrics')
     os.makedirs(mdir, exist_ok=True)
     expected = {}
-    for name, a, b in cases():
+    for name, a, b in [*cases(), *large_cases()]:
         np.save(os.path.join(mdir, f'{name}_a.npy'), a)
         np.save(os.path.join(mdir, f'{name}_b.npy'), b)
         expected[name] = metrics(a, b)

@@ -14,8 +14,12 @@
  * - a constant vector (zero variance): the correlation it enters is 0 (scipy returns NaN);
  * - b == a with sum(a^2) > 0: SNR is +Infinity; a all zero, b not: SNR is -Infinity.
  *
- * Precision: float32 on device. Ranks are exact integers / halves up to 2^23 (8.4M) elements.
- * Sums use centred values, so Pearson/Spearman agree with float64 to ~1e-6 for typical sizes.
+ * Precision: float32 on the device, float64 on the host. Ranks are exact integers / halves up
+ * to 2^23 (8.4M) elements. Every sum is centred and compensated: values are centred on a
+ * device-computed mean, the device sums blocks of about sqrt(n) values (so float32 rounding
+ * grows with sqrt(n), not n), the host adds the block sums in float64, and the two-pass
+ * correction (sum(x - m)^2 - (sum(x - m))^2 / n, Chan, Golub & LeVeque 1983) removes what the
+ * float32 mean got wrong. Tested within 1e-5 of scipy on 200,000 elements with ties.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MetricSet } from './types.ts';
@@ -32,19 +36,6 @@ export function averageRanks(x: tf.Tensor1D): tf.Tensor1D {
   });
 }
 
-/** Pearson r of two 1-D tensors as a scalar tensor; 0 where either has zero variance. */
-function pearsonTensor(a: tf.Tensor1D, b: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const ac = tf.sub(a, tf.mean(a));
-    const bc = tf.sub(b, tf.mean(b));
-    const num = tf.sum(tf.mul(ac, bc));
-    const den = tf.sqrt(tf.mul(tf.sum(tf.square(ac)), tf.sum(tf.square(bc))));
-    const safeDen = tf.where(tf.greater(den, 0), den, tf.onesLike(den));
-    const r = tf.where(tf.greater(den, 0), tf.div(num, safeDen), tf.zerosLike(den));
-    return tf.clipByValue(r, -1, 1) as tf.Scalar;
-  });
-}
-
 function checkShapes(a: tf.Tensor, b: tf.Tensor): void {
   if (a.size !== b.size) {
     throw new Error(`Cannot compare activations of different sizes: ${a.shape} vs ${b.shape}`);
@@ -52,25 +43,75 @@ function checkShapes(a: tf.Tensor, b: tf.Tensor): void {
   if (a.size === 0) throw new Error('Cannot compare empty activations');
 }
 
+/** Sums of consecutive blocks of `block` values (the last zero padded): ~n / block partial sums. */
+function blockSums(x: tf.Tensor1D, block: number): tf.Tensor1D {
+  const n = x.size;
+  const rows = Math.ceil(n / block);
+  const padded = rows * block === n ? x : tf.pad(x, [[0, rows * block - n]]);
+  return tf.sum(tf.reshape(padded, [rows, block]), 1) as tf.Tensor1D;
+}
+
+/** Float64 sum of float32 partial sums (Neumaier-compensated). */
+function hostSum(parts: Float32Array | Float64Array, from: number, to: number): number {
+  let sum = 0;
+  let c = 0;
+  for (let i = from; i < to; i++) {
+    const v = parts[i];
+    const t = sum + v;
+    c += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + c;
+}
+
+/** The block sums stageMetrics reads back, in this order. */
+const SUMS = ['da', 'db', 'daa', 'dbb', 'dab', 'ra', 'rb', 'raa', 'rbb', 'rab', 'signal', 'noise', 'energyB'] as const;
+type SumName = (typeof SUMS)[number];
+
+/** Pearson r from centred sums and the two-pass correction; 0 where either has zero variance. */
+function correctedPearson(s: Record<SumName, number>, prefix: 'd' | 'r', n: number): number {
+  const a = s[`${prefix}a`];
+  const b = s[`${prefix}b`];
+  const sab = s[`${prefix}ab`] - (a * b) / n;
+  const saa = s[`${prefix}aa`] - (a * a) / n;
+  const sbb = s[`${prefix}bb`] - (b * b) / n;
+  if (!(saa > 0) || !(sbb > 0)) return 0;
+  return Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
+}
+
 /**
  * Spearman, Pearson, r^2 and SNR (dB) between reference and candidate activations of one
- * stage. Shapes may differ only in layout (same number of elements). One device->host read.
+ * stage. Shapes may differ only in layout (same number of elements). One device->host read
+ * of about 13 sqrt(n) block sums.
  */
 export async function stageMetrics(reference: tf.Tensor, candidate: tf.Tensor): Promise<MetricSet> {
   checkShapes(reference, candidate);
+  const n = reference.size;
+  const block = Math.max(1, Math.ceil(Math.sqrt(n)));
   const packed = tf.tidy(() => {
     const a = tf.reshape(reference, [-1]).toFloat() as tf.Tensor1D;
     const b = tf.reshape(candidate, [-1]).toFloat() as tf.Tensor1D;
-    const pearson = pearsonTensor(a, b);
-    const spearman = pearsonTensor(averageRanks(a), averageRanks(b));
-    const signal = tf.sum(tf.square(a));
-    const noise = tf.sum(tf.square(tf.sub(a, b)));
-    const energyB = tf.sum(tf.square(b));
-    return tf.stack([spearman, pearson, signal, noise, energyB]);
+    const mean = (x: tf.Tensor1D) => tf.div(tf.sum(blockSums(x, block)), n);
+    const ca = tf.sub(a, mean(a)) as tf.Tensor1D;
+    const cb = tf.sub(b, mean(b)) as tf.Tensor1D;
+    // Ranks have the exact mean (n + 1) / 2; centred, they are exact halves in float32.
+    const mid = (n + 1) / 2;
+    const ra = tf.sub(tf.reshape(averageRanks(a), [-1]), mid) as tf.Tensor1D;
+    const rb = tf.sub(tf.reshape(averageRanks(b), [-1]), mid) as tf.Tensor1D;
+    const terms: Record<SumName, tf.Tensor1D> = {
+      da: ca, db: cb, daa: tf.square(ca), dbb: tf.square(cb), dab: tf.mul(ca, cb),
+      ra, rb, raa: tf.square(ra), rbb: tf.square(rb), rab: tf.mul(ra, rb),
+      signal: tf.square(a), noise: tf.square(tf.sub(a, b)), energyB: tf.square(b),
+    };
+    return tf.concat(SUMS.map((k) => blockSums(terms[k], block)));
   });
-  const [spearman, pearson, signal, noise, energyB] = Array.from(await packed.data());
+  const parts = (await packed.data()) as Float32Array;
   packed.dispose();
-  return finishMetrics(spearman, pearson, signal, noise, energyB);
+  const rows = parts.length / SUMS.length;
+  const sums = Object.fromEntries(SUMS.map((k, i) => [k, hostSum(parts, i * rows, (i + 1) * rows)])) as Record<SumName, number>;
+  const pearson = correctedPearson(sums, 'd', n);
+  const spearman = correctedPearson(sums, 'r', n);
+  return finishMetrics(spearman, pearson, sums.signal, sums.noise, sums.energyB);
 }
 
 /** Applies the degenerate-vector conventions to raw sums (shared with the null builder). */
