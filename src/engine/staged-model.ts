@@ -26,11 +26,16 @@ export function validateInputSpec(spec: InputSpec, where = 'inputSpec'): void {
   if (!Array.isArray(spec.shape) || spec.shape.length === 0 || spec.shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`${where}.shape must be a non-empty list of positive integers (got ${JSON.stringify(spec.shape)})`);
   }
+  if (spec.shape.reduce((a, b) => a * b, 1) > 2 ** 28) throw new Error(`${where}.shape [${spec.shape}] has more than 2^28 values`);
   const r = spec.range;
-  if (!Array.isArray(r) || r.length !== 2 || !(r[0] < r[1]) || Number.isNaN(r[0]) || Number.isNaN(r[1])) {
-    throw new Error(`${where}.range must be [lo, hi] with lo < hi (got ${JSON.stringify(r)})`);
+  // Numbers only ("0" < "1" holds for strings too), finite (1e999 parses as Infinity).
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(r[0] < r[1])) {
+    throw new Error(`${where}.range must be [lo, hi], two finite numbers with lo < hi (got ${JSON.stringify(r)})`);
   }
-  if (!spec.init || !Number.isFinite(spec.init.mean) || !Number.isFinite(spec.init.std) || spec.init.std < 0) {
+  if (spec.sampleRate !== undefined && !(typeof spec.sampleRate === 'number' && Number.isInteger(spec.sampleRate) && spec.sampleRate > 0 && spec.sampleRate <= 768000)) {
+    throw new Error(`${where}.sampleRate must be a whole number of Hz in 1..768000 (got ${JSON.stringify(spec.sampleRate)})`);
+  }
+  if (!spec.init || typeof spec.init !== 'object' || !Number.isFinite(spec.init.mean) || !Number.isFinite(spec.init.std) || spec.init.std < 0) {
     throw new Error(`${where}.init must be {mean, std} with finite mean and std >= 0 (got ${JSON.stringify(spec.init)})`);
   }
   const n = spec.normalization;

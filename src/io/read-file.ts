@@ -21,6 +21,14 @@ function errnoText(e: unknown): string {
   return code ?? (e as Error).message;
 }
 
+/** A read failure; `code` is the system error code (ENOENT, EACCES, ...) when there was one. */
+export class UserFileError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'UserFileError';
+  }
+}
+
 /** The file's bytes, after the checks above. */
 export async function readUserFile(path: string, opts: ReadFileOptions = {}): Promise<Buffer> {
   const what = opts.what ?? 'file';
@@ -28,17 +36,17 @@ export async function readUserFile(path: string, opts: ReadFileOptions = {}): Pr
   let size: number;
   try {
     const s = await stat(path);
-    if (s.isDirectory()) throw new Error(`cannot read ${what} ${path}: it is a folder, not a file`);
-    if (!s.isFile()) throw new Error(`cannot read ${what} ${path}: not a regular file (a device, FIFO or socket)`);
+    if (s.isDirectory()) throw new UserFileError(`cannot read ${what} ${path}: it is a folder, not a file`, 'EISDIR');
+    if (!s.isFile()) throw new UserFileError(`cannot read ${what} ${path}: not a regular file (a device, FIFO or socket)`);
     size = s.size;
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith('cannot read')) throw e;
-    throw new Error(`cannot read ${what} ${path}: ${errnoText(e)}`);
+    if (e instanceof UserFileError) throw e;
+    throw new UserFileError(`cannot read ${what} ${path}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code);
   }
-  if (size > max) throw new Error(`${what} ${path} is ${size} bytes; at most ${max} are accepted`);
+  if (size > max) throw new UserFileError(`${what} ${path} is ${size} bytes; at most ${max} are accepted`);
   try {
     return await readFile(path);
   } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${errnoText(e)}`);
+    throw new UserFileError(`cannot read ${what} ${path}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code);
   }
 }

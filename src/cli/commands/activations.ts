@@ -45,6 +45,7 @@ input spec of a model file.`,
       modelsDir: values['models-dir'],
       inputSpecFile: values['input-spec'],
       stages: [stage],
+      report: (line) => io.err(line),
     });
     const disposables: tfTypes.Tensor[] = [];
     try {

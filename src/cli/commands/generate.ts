@@ -164,6 +164,7 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       inputSpecFile: values['input-spec'],
       stages: stageList(values.stages),
       alsoStages: [stage],
+      report: (line) => io.err(line),
     });
     const { model, manifest } = loaded;
     if (values.null !== undefined) {

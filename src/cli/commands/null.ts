@@ -90,7 +90,7 @@ files into the same null distribution one unsharded build gives.`,
 
     const source = nodeModelSource(values['models-dir']);
     const requested = stageList(values.stages);
-    const loaded = await resolveModel(id, { modelsDir: values['models-dir'], inputSpecFile: values['input-spec'], stages: requested });
+    const loaded = await resolveModel(id, { modelsDir: values['models-dir'], inputSpecFile: values['input-spec'], stages: requested, report: (line) => io.err(line) });
     const stages = requested ?? [...loaded.model.stages];
     for (const s of stages) if (!loaded.model.stages.includes(s)) throw new UsageError(`model "${id}" has no stage "${s}" (stages: ${loaded.model.stages.join(', ')})`);
 

@@ -73,8 +73,28 @@ function checkSize(what: string, bytes: number, max: number): void {
   if (bytes > max) throw new Error(`${what} ${formatBytes(bytes)}; models over ${formatBytes(max)} of weights are refused (memory budget)`);
 }
 
-/** Detects the model among the files (one .onnx, or one TF.js model.json + its shards) and inspects it. */
+/** Prefixes `name: ` to an error's message unless it already names the file. */
+function naming(name: string, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  if (message.includes(name) || message.includes(base)) return e instanceof Error ? e : new Error(message);
+  return new Error(`${name}: ${message}`, { cause: e });
+}
+
+/**
+ * Detects the model among the files (one .onnx, or one TF.js model.json + its shards) and
+ * inspects it; every error names the model file.
+ */
 export async function inspectModelFiles(files: readonly ImportFile[], opts: InspectOptions = {}): Promise<ImportDraft> {
+  const main = files.find((f) => extOf(f.name) === '.onnx') ?? files.find((f) => isJsonFile(f) && isTfjsModelJson(f.bytes));
+  try {
+    return await inspectFiles(files, opts);
+  } catch (e) {
+    throw main ? naming(main.name, e) : e;
+  }
+}
+
+async function inspectFiles(files: readonly ImportFile[], opts: InspectOptions): Promise<ImportDraft> {
   const max = opts.maxWeightBytes ?? MAX_IMPORT_WEIGHT_BYTES;
   if (files.length === 0) throw new Error('no files given: import a .onnx file, or a TF.js model.json with its weight shards');
   const onnxFiles = files.filter((f) => extOf(f.name) === '.onnx');

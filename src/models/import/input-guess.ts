@@ -28,6 +28,9 @@ export interface InputGuess extends ImportInputSpec {
  */
 export function guessInput(dims: readonly (number | string | null)[], what: string, defaultLayout: 'NCHW' | 'NHWC' = 'NCHW'): InputGuess {
   const rest = dims.slice(1);
+  if (rest.some((d) => d === 0)) {
+    throw new Error(`${what} has dims [${dims.map(String).join(', ')}]: a dim of size 0 holds no values (a corrupt or wrongly exported model)`);
+  }
   if (rest.some((d) => typeof d !== 'number' || d < 1)) {
     throw new Error(`${what} has dims [${dims.map(String).join(', ')}]: every dim but the batch must be a fixed size (export with a fixed input size)`);
   }

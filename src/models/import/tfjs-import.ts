@@ -62,7 +62,71 @@ function entryBytes(w: WeightGroup['weights'][number]): number {
   const dtype = w.quantization?.dtype ?? w.dtype;
   const per = BYTES[dtype];
   if (per === undefined) throw new Error(`weight "${w.name}" has dtype "${dtype}", which TF.js cannot load`);
+  if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new Error(`weight "${w.name}" has shape ${JSON.stringify(w.shape)}: dims must be whole numbers >= 0`);
+  }
   return per * w.shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * A weightsManifest path must name a file inside the model's folder: relative, without ".."
+ * segments, backslashes or a drive letter. Otherwise a model.json could make the CLI read any
+ * file on the machine (../../etc/passwd, /dev/zero, which never ends).
+ */
+export function shardPathProblem(path: unknown): string | null {
+  if (typeof path !== 'string' || path === '') return 'is not a file name';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is an absolute path (weight shards must sit in the model\'s folder)';
+  if (path.includes('\\')) return 'uses backslashes (separate folders with "/")';
+  if (path.split('/').some((part) => part === '..')) return 'leaves the model\'s folder ("..")';
+  if (path.split('/').some((part) => part === '')) return 'has an empty path segment';
+  return null;
+}
+
+/** Checks every path of the weightsManifest (see shardPathProblem); `jsonName` names the file. */
+export function checkShardPaths(json: { weightsManifest?: unknown }, jsonName: string): string[] {
+  const manifest = json.weightsManifest;
+  if (manifest === undefined) return [];
+  if (!Array.isArray(manifest)) throw new Error(`${jsonName}: weightsManifest must be a list of weight groups`);
+  const paths: string[] = [];
+  for (const group of manifest as { paths?: unknown; weights?: unknown }[]) {
+    if (typeof group !== 'object' || group === null || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new Error(`${jsonName}: every weightsManifest group needs "paths" and "weights" lists`);
+    }
+    for (const p of group.paths) {
+      const problem = shardPathProblem(p);
+      if (problem) throw new Error(`${jsonName}: weight shard path ${JSON.stringify(p)} ${problem}`);
+      paths.push(p as string);
+    }
+  }
+  return paths;
+}
+
+/** Refuses NaN / Infinity in the float32 weights of each group (after the byte counts are checked). */
+function checkFiniteWeights(json: TfjsModelJson, shards: ImportFile[], jsonName: string): void {
+  let next = 0;
+  for (const group of json.weightsManifest ?? []) {
+    const groupShards = shards.slice(next, next + group.paths.length);
+    next += group.paths.length;
+    const total = groupShards.reduce((n, f) => n + f.bytes.byteLength, 0);
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const f of groupShards) {
+      bytes.set(new Uint8Array(f.bytes), at);
+      at += f.bytes.byteLength;
+    }
+    const view = new DataView(bytes.buffer);
+    let offset = 0;
+    for (const w of group.weights) {
+      const size = entryBytes(w);
+      if ((w.quantization?.dtype ?? w.dtype) === 'float32') {
+        for (let i = 0; i < size / 4; i++) {
+          const v = view.getFloat32(offset + 4 * i, true);
+          if (!Number.isFinite(v)) throw new Error(`${jsonName}: weight "${w.name}" holds ${v} at element ${i}: weights must be finite (a diverged or corrupt model?)`);
+        }
+      }
+      offset += size;
+    }
+  }
 }
 
 /**
@@ -209,7 +273,9 @@ export async function inspectTfjsModel(jsonFile: ImportFile, files: readonly Imp
   if (kind === 'layers' && !(topology.class_name || topology.model_config)) {
     throw new Error(`${jsonFile.name}: modelTopology is neither a Keras model (class_name / model_config) nor a TensorFlow graph (node list)`);
   }
+  checkShardPaths(json, jsonFile.name);
   const shards = collectShards(json, jsonFile, files);
+  checkFiniteWeights(json, shards, jsonFile.name);
   const found: { candidates: CandidateStage[]; input: (number | null)[]; inputNode?: string } =
     kind === 'layers' ? await layersCandidates(json, shards) : await graphCandidates(json, shards);
   suggestSpread(found.candidates);

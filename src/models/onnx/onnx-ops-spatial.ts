@@ -78,6 +78,17 @@ function windowOf(node: OnnxNode, spatial: 1 | 2, size: number[], kernelSpatial:
   } else if (autoPad !== 'NOTSET') {
     throw opError(node, `auto_pad "${autoPad}" is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
   }
+  for (let i = 0; i < n; i++) {
+    // A window wider than the padded input leaves an empty output ([8, 0, 0]): refuse it here.
+    const span = (kernelSpatial[i] - 1) * dilations[i] + 1;
+    const padded = size[i] + pads[i] + pads[n + i];
+    if (!(kernelSpatial[i] >= 1) || !(strides[i] >= 1) || !(dilations[i] >= 1)) {
+      throw opError(node, `kernel [${kernelSpatial}], strides [${strides}] and dilations [${dilations}] must be positive`);
+    }
+    if (span > padded) {
+      throw opError(node, `its ${span > kernelSpatial[i] ? 'dilated ' : ''}kernel (${span} wide) is larger than its input (${size[i]}${padded !== size[i] ? ` + padding = ${padded}` : ''}) along spatial axis ${i}: the output would be empty (input shape too small for this model?)`);
+    }
+  }
   const [top, bottom] = spatial === 2 ? [pads[0], pads[2]] : [0, 0];
   const [left, right] = spatial === 2 ? [pads[1], pads[3]] : [pads[0], pads[1]];
   return {
@@ -189,6 +200,7 @@ const convTranspose: OpImpl = (a) => {
   }
   const full = size.map((s, i) => strides[i] * (s - 1) + kernel[i]);
   const out = size.map((_, i) => full[i] + outPad[i] - pads[i] - pads[n + i]);
+  if (out.some((o) => !(o >= 1))) throw opError(node, `its output would be empty ([${out}]): pads [${pads}] crop more than the transposed convolution makes`);
   const xh = toNHWC(x);
   const [kh, kw] = lift(kernel, spatial, 1);
   const [sh, sw] = lift(strides, spatial, 1);

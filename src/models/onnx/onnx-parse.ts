@@ -37,6 +37,8 @@ const DTYPE_NAMES: Record<number, string> = {
 };
 const HELD_LIST = 'float32, float64, int64, int32, int8, uint8, bool';
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/** 2^28 values (1 GiB as float32, the import budget): larger declared tensors are refused unread. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 const BYTES_PER: Record<OnnxDataType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
 
 export function dataTypeName(code: number): string {
@@ -60,21 +62,47 @@ export function tensorFromProto(t: proto.ITensorProto, what: string): OnnxConsta
   if (!dataType) throw new OnnxImportError(`${label} has data type ${dataTypeName(code)} (supported: ${HELD_LIST})`);
   const dims = (t.dims ?? []).map((d) => int64(d as Int64));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new OnnxImportError(`${label} has invalid dims [${dims}]`);
+  // Declared sizes are checked against the budget and the bytes present before allocating.
   const size = dims.reduce((a, b) => a * b, 1);
+  if (size > MAX_TENSOR_ELEMENTS) {
+    throw new OnnxImportError(`${label} declares dims [${dims}] (${size} values), over the memory budget of ${MAX_TENSOR_ELEMENTS} values per tensor (corrupt file?)`);
+  }
   const isFloat = dataType === 'float32' || dataType === 'float64';
-  const data = isFloat ? new Float32Array(size) : new Int32Array(size);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     const need = size * BYTES_PER[dataType];
     if (raw.length !== need) {
       throw new OnnxImportError(`${label} holds ${raw.length} bytes of data but its dims [${dims}] need ${need} (truncated or corrupt file)`);
     }
+  } else {
+    const present =
+      dataType === 'float32' ? (t.floatData?.length ?? 0) :
+      dataType === 'float64' ? (t.doubleData?.length ?? 0) :
+      dataType === 'int64' ? (t.int64Data?.length ?? 0) : (t.int32Data?.length ?? 0);
+    if (present !== size) {
+      throw new OnnxImportError(`${label} holds ${present} values but its dims [${dims}] need ${size} (truncated or corrupt file)`);
+    }
+  }
+  const decoded = decodeTensorData(t, dataType, size);
+  if (isFloat) {
+    const bad = (decoded as Float32Array).findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new OnnxImportError(`${label} holds ${decoded[bad]} at element ${bad} of [${dims}]: weights must be finite (a diverged or corrupt model?)`);
+  }
+  return { name, dims, dataType, data: decoded };
+}
+
+/** The values of a TensorProto whose sizes tensorFromProto has checked. */
+function decodeTensorData(t: proto.ITensorProto, dataType: OnnxDataType, size: number): Float32Array | Int32Array {
+  const isFloat = dataType === 'float32' || dataType === 'float64';
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
     if ((dataType === 'float32' || dataType === 'int32') && LITTLE_ENDIAN) {
       // Fast path for the bulk of the weights: copy the bytes into an aligned buffer
       // (raw may start at any offset of the file) and view them as they are.
       const aligned = new Uint8Array(raw); // a copy (Buffer.slice would be a view)
-      return { name, dims, dataType, data: dataType === 'float32' ? new Float32Array(aligned.buffer) : new Int32Array(aligned.buffer) };
+      return dataType === 'float32' ? new Float32Array(aligned.buffer) : new Int32Array(aligned.buffer);
     }
+    const data = isFloat ? new Float32Array(size) : new Int32Array(size);
     // ONNX raw data is little-endian, at any offset of the file buffer.
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < size; i++) {
@@ -87,17 +115,15 @@ export function tensorFromProto(t: proto.ITensorProto, what: string): OnnxConsta
         case 'uint8': case 'bool': data[i] = view.getUint8(i); break;
       }
     }
-  } else {
-    const field: ArrayLike<Int64> =
-      dataType === 'float32' ? (t.floatData ?? []) :
-      dataType === 'float64' ? (t.doubleData ?? []) :
-      dataType === 'int64' ? (t.int64Data ?? []) : (t.int32Data ?? []);
-    if (field.length !== size) {
-      throw new OnnxImportError(`${label} holds ${field.length} values but its dims [${dims}] need ${size} (truncated or corrupt file)`);
-    }
-    for (let i = 0; i < size; i++) data[i] = dataType === 'int64' ? saturate32(int64(field[i])) : int64(field[i]);
+    return data;
   }
-  return { name, dims, dataType, data };
+  const field: ArrayLike<Int64> =
+    dataType === 'float32' ? (t.floatData ?? []) :
+    dataType === 'float64' ? (t.doubleData ?? []) :
+    dataType === 'int64' ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  const data = isFloat ? new Float32Array(size) : new Int32Array(size);
+  for (let i = 0; i < size; i++) data[i] = dataType === 'int64' ? saturate32(int64(field[i])) : int64(field[i]);
+  return data;
 }
 
 const utf8 = new TextDecoder();
@@ -140,7 +166,9 @@ function valueInfo(v: proto.IValueInfoProto): OnnxValueInfo {
   const tt = v.type?.tensorType;
   const dims = (tt?.shape?.dim ?? []).map((d): number | string | null => {
     if (d.dimParam) return d.dimParam;
-    if (d.dimValue != null && int64(d.dimValue as Int64) > 0) return int64(d.dimValue as Int64);
+    // A dim_value of 0 is a size of zero, not an unknown size: kept, and refused by checkInput.
+    const explicit = Object.prototype.hasOwnProperty.call(d, 'dimValue');
+    if (d.dimValue != null && int64(d.dimValue as Int64) >= 0 && (explicit || int64(d.dimValue as Int64) > 0)) return int64(d.dimValue as Int64);
     return null;
   });
   const code = tt?.elemType ?? 0;
@@ -159,6 +187,7 @@ function checkInput(input: OnnxValueInfo, hasTensorType: boolean): void {
       if (typeof d === 'number' && d !== 1) throw new OnnxImportError(`${label} has batch size ${d}: export with a batch of 1`);
       return;
     }
+    if (d === 0) throw new OnnxImportError(`${label} has dims [${input.dims.map(String)}]: dim ${i} has size 0, so the input holds no values`);
     if (typeof d === 'string') throw new OnnxImportError(`${label} has dynamic dim "${d}": export with a fixed input size`);
     if (d === null) throw new OnnxImportError(`${label} has dynamic dim ${i} (no size given): export with a fixed input size`);
   });
@@ -166,6 +195,16 @@ function checkInput(input: OnnxValueInfo, hasTensorType: boolean): void {
 
 /** Decodes and checks an ONNX model. `fileName` (optional) prefixes the messages of decoding errors. */
 export function parseOnnx(bytes: ArrayBuffer | Uint8Array, fileName?: string): OnnxGraph {
+  try {
+    return parseOnnxBytes(bytes, fileName);
+  } catch (e) {
+    // Every message names the file (messages about its decoding already start with it).
+    if (fileName && e instanceof OnnxImportError && !e.message.startsWith(`"${fileName}"`)) throw new OnnxImportError(`${fileName}: ${e.message}`);
+    throw e;
+  }
+}
+
+function parseOnnxBytes(bytes: ArrayBuffer | Uint8Array, fileName?: string): OnnxGraph {
   const file = fileName ? `"${fileName}"` : 'the file';
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.length === 0) throw new OnnxImportError(`${file} is empty, not an ONNX model`);
@@ -190,7 +229,7 @@ export function parseOnnx(bytes: ArrayBuffer | Uint8Array, fileName?: string): O
   for (const t of g.initializer ?? []) constants.set(t.name ?? '', tensorFromProto(t, 'initializer'));
 
   const realInputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? ''));
-  if (realInputs.length === 0) throw new OnnxImportError(`${file}: the graph has no input (every graph input is an initializer)`);
+  if (realInputs.length === 0) throw new OnnxImportError('the graph has no input (every graph input is an initializer)');
   if (realInputs.length > 1) {
     throw new OnnxImportError(
       `the graph has ${realInputs.length} inputs (${realInputs.map((v) => `"${v.name}"`).join(', ')}); only models with one input are supported`,
