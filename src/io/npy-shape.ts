@@ -1,6 +1,7 @@
 /**
  * Does a .npy array's shape fit an expected shape exactly? A leading batch of 1 is accepted
- * ([1, 96, 96, 3] for [96, 96, 3]); anything else is refused, never reinterpreted from the
+ * ([1, 96, 96, 3] for [96, 96, 3]), and so is a grey image without its channel axis ([H, W]
+ * for [H, W, 1]); anything else is refused, never reinterpreted from the
  * number of values. A same-sized array whose dims are a permutation of the expected ones
  * (channels first, [3, 96, 96] for [96, 96, 3]) gets a hint with the transpose that fixes it.
  */
@@ -30,6 +31,8 @@ function permutationTo(got: readonly number[], want: readonly number[]): number[
 export function shapeMismatch(shape: readonly number[], want: readonly number[], what = "the model's input"): string | null {
   if (sameDims(shape, want)) return null;
   if (shape.length === want.length + 1 && shape[0] === 1 && sameDims(shape.slice(1), want)) return null;
+  // A grey image saved without its channel axis: [H, W] (or [1, H, W]) for [H, W, 1].
+  if (want.length === 3 && want[2] === 1 && (sameDims(shape, want.slice(0, 2)) || (shape.length === 3 && shape[0] === 1 && sameDims(shape.slice(1), want.slice(0, 2))))) return null;
   const count = shape.reduce((a, b) => a * b, 1);
   const need = want.reduce((a, b) => a * b, 1);
   let problem = `has shape [${shape}] (${count} values); ${what} is [${want}] (a leading batch of 1 is fine)`;

@@ -166,7 +166,11 @@ describe('errors on model files: one line, exit 1 (failure) or 2 (usage)', () =>
     writeFileSync(small, writeNpy(new Float32Array(100 * 100 * 3), [100, 100, 3]));
     const size = await cliInProcess(['activations', '--model', ALEXNET, '--stage', 'relu0', '--input', small, '--out', join(tmp, 'a.npy')]);
     expect(size.code).toBe(1);
-    expect(size.err).toBe(`metamer activations: error: ${small} has shape [100,100,3] (30000 values); the model's input is [224,224,3]\n`);
+    // The guessed input spec is printed first (issue 13), then the one-line error.
+    const [guess, error, ...rest] = size.err.split('\n');
+    expect(guess).toMatch(/^input spec of alexnet\.onnx \(GUESSED from its input dims \[1,3,224,224\]; check it, or give --input-spec FILE\): image \[224,224,3\] in \[0,1\], ImageNet normalisation/);
+    expect(error).toBe(`metamer activations: error: ${small} has shape [100,100,3] (30000 values); the model's input is [224,224,3] (a leading batch of 1 is fine)`);
+    expect(rest).toEqual(['']);
     const specPath = join(tmp, 'spec.json');
     writeFileSync(specPath, '{"shape": [200, 200, 3]}');
     const spec = await cliInProcess(['stages', ALEXNET, '--input-spec', specPath]);

@@ -25,7 +25,7 @@ describe('prepareInput', () => {
     expect(tensor.shape).toEqual([1, 2, 2, 1]);
     expect(Array.from(tensor.dataSync())).toEqual([0, 0.5, 1, 1]);
     tensor.dispose();
-    expect(description).toMatch(/2 values clipped to \[0, 1\]/);
+    expect(description).toMatch(/2 values outside the model's range clipped to \[0, 1\]/);
   });
 
   it('rejects wrong sizes, unknown formats, missing files and non-image input for audio models', async () => {

@@ -176,7 +176,7 @@ describe('import service (worker side of the import panel)', () => {
       outputs: ['y'],
     });
     await expect(s.inspect(3, [{ name: 'warp.onnx', bytes: new Uint8Array(unsupported).buffer }]))
-      .rejects.toThrow(/^unsupported ONNX op "GridSample" at node "warp_7"/);
+      .rejects.toThrow(/^warp\.onnx: unsupported ONNX op "GridSample" at node "warp_7"/);
     await s.delete(modelId);
     expect(s.manifests()).toEqual([]);
     expect((await service()).manifests()).toEqual([]);

@@ -59,7 +59,7 @@ describe('applyInputSpecFile', () => {
     expect(bad('{"range": [0, 1]')).toThrow(/^input spec spec\.json is not valid JSON: /);
     expect(bad('[1, 2]')).toThrow('input spec spec.json must be a JSON object');
     expect(bad('{"ranges": [0, 1]}')).toThrow('input spec spec.json: unknown field "ranges" (known: modality, shape, range, init, normalization, sampleRate, layout, channelOrder)');
-    expect(bad('{"range": [1, 0]}')).toThrow('input spec spec.json: range must be [lo, hi] with lo < hi (got [1,0])');
+    expect(bad('{"range": [1, 0]}')).toThrow('input spec spec.json: range must be [lo, hi], two finite numbers with lo < hi (got [1,0])');
     expect(bad('{"layout": "CHW"}')).toThrow('input spec spec.json: layout must be "NCHW" or "NHWC", got "CHW"');
     expect(bad('{"channelOrder": "RGBA"}')).toThrow('channelOrder must be "RGB" or "BGR", got "RGBA"');
     expect(bad('{"normalization": {"mean": [0.5, 0.5], "std": [1, 1]}}')).toThrow('input spec spec.json: normalization needs finite mean/std lists of length 3');
