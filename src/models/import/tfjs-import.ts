@@ -59,6 +59,9 @@ function dirName(path: string): string {
 }
 
 function entryBytes(w: WeightGroup['weights'][number]): number {
+  if (typeof w !== 'object' || w === null || typeof w.name !== 'string' || typeof w.dtype !== 'string') {
+    throw new Error(`weightsManifest entry ${JSON.stringify(w)?.slice(0, 80)} needs a "name", a "shape" and a "dtype"`);
+  }
   const dtype = w.quantization?.dtype ?? w.dtype;
   const per = BYTES[dtype];
   if (per === undefined) throw new Error(`weight "${w.name}" has dtype "${dtype}", which TF.js cannot load`);
@@ -276,8 +279,14 @@ export async function inspectTfjsModel(jsonFile: ImportFile, files: readonly Imp
   checkShardPaths(json, jsonFile.name);
   const shards = collectShards(json, jsonFile, files);
   checkFiniteWeights(json, shards, jsonFile.name);
-  const found: { candidates: CandidateStage[]; input: (number | null)[]; inputNode?: string } =
-    kind === 'layers' ? await layersCandidates(json, shards) : await graphCandidates(json, shards);
+  let found: { candidates: CandidateStage[]; input: (number | null)[]; inputNode?: string };
+  try {
+    found = kind === 'layers' ? await layersCandidates(json, shards) : await graphCandidates(json, shards);
+  } catch (e) {
+    // TF.js's own loaders check little: whatever they trip over, say which file and what kind.
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').slice(0, 200);
+    throw new Error(`${jsonFile.name}: TF.js cannot load this ${kind === 'layers' ? 'LayersModel' : 'GraphModel'} (corrupt or unsupported model.json; TF.js says: ${reason})`);
+  }
   suggestSpread(found.candidates);
   const modelFile = baseName(jsonFile.name);
   const inputName = found.inputNode ?? 'input';
