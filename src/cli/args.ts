@@ -36,8 +36,15 @@ export function parse<O extends Options>(argv: string[], options: O, positionals
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: positionals, strict: true, allowNegative: true });
   } catch (e) {
-    // parseArgs messages are already clear ("Unknown option '--x'"); drop its hints about '--'.
-    throw new UsageError((e as Error).message.split('. To specify')[0]);
+    const message = (e as Error).message;
+    // "--out --json": parseArgs calls the value "ambiguous"; say what is missing instead.
+    const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const name = ambiguous[1].split(/[ ,]/).find((s) => s.startsWith('--')) ?? ambiguous[1];
+      throw new UsageError(`${name} is missing its value (the next argument is an option; write ${name}=VALUE for a value that starts with "-")`);
+    }
+    // Other parseArgs messages are already clear ("Unknown option '--x'"); drop its hints about '--'.
+    throw new UsageError(message.split('. To specify')[0]);
   }
 }
 

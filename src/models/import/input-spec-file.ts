@@ -32,6 +32,19 @@ const KNOWN = [...SPEC_FIELDS, ...EXTRA_FIELDS] as readonly string[];
  * line naming the file and the field at fault.
  */
 export function applyInputSpecFile(text: string, fileName: string, guess: ImportInputSpec): ImportInputSpec {
+  try {
+    return applySpec(text, fileName, guess);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith(`input spec ${fileName}`)) throw e;
+    throw new Error(`input spec ${fileName}: ${message}`);
+  }
+}
+
+/** Fields a file may not clear with null (the model needs them); "normalization": null removes it. */
+const REQUIRED = ['modality', 'shape', 'range', 'init'];
+
+function applySpec(text: string, fileName: string, guess: ImportInputSpec): ImportInputSpec {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -47,11 +60,12 @@ export function applyInputSpecFile(text: string, fileName: string, guess: Import
   const target = inputSpec as unknown as Record<string, unknown>;
   for (const key of SPEC_FIELDS) {
     if (!(key in o)) continue;
+    if (o[key] === null && REQUIRED.includes(key)) throw new Error(`input spec ${fileName}: "${key}" cannot be null (leave it out to keep the guess)`);
     if (o[key] === null) delete target[key];
     else target[key] = o[key];
   }
   // A guessed normalisation belongs to the guessed channel count; a new shape without one drops it.
-  if ('shape' in o && !('normalization' in o) && inputSpec.normalization) {
+  if ('shape' in o && !('normalization' in o) && inputSpec.normalization && Array.isArray(inputSpec.shape) && Array.isArray(inputSpec.normalization.mean)) {
     const channels = inputSpec.shape[inputSpec.shape.length - 1];
     if (inputSpec.normalization.mean.length !== channels && inputSpec.normalization.mean.length !== 1) delete inputSpec.normalization;
   }
