@@ -5,7 +5,7 @@
  * it), and WAV encodings decodeWav refuses (ADPCM, mu-law, ...), goes to the Web Audio
  * decoder. The decoding context is a parameter so that tests can pass a fake.
  */
-import { AudioDecodeError, decodeWav, inspectWav, type WavInfo } from './wav.ts';
+import { AudioDecodeError, UnsupportedWavEncodingError, decodeWav, inspectWav, type WavInfo } from './wav.ts';
 
 /** The part of an AudioBuffer this module reads. */
 export interface AudioBufferLike {
@@ -101,8 +101,10 @@ export async function decodeAudioFile(file: Blob, options: DecodeOptions = {}): 
     try {
       info = inspectWav(bytes); // the header only: long files are refused before decoding
     } catch (e) {
-      if (!(e instanceof AudioDecodeError)) throw e;
-      wavError = e; // perhaps an encoding the browser knows (ADPCM, mu-law): try it below
+      // An encoding the browser may know (ADPCM, mu-law): try it below. A truncated or
+      // inconsistent WAV is refused here: the browser's decoder would read what is there.
+      if (!(e instanceof UnsupportedWavEncodingError)) throw e instanceof AudioDecodeError ? new AudioDecodeError(`${name}: ${e.message}`) : e;
+      wavError = e;
     }
     if (info) {
       if (info.durationS > maxS) throw tooLong(name, info.durationS, maxS);

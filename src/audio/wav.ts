@@ -20,6 +20,11 @@ export class AudioDecodeError extends Error {
   override name = 'AudioDecodeError';
 }
 
+/** A well-formed WAV in an encoding this decoder does not read (ADPCM, mu-law, ...): another decoder may. */
+export class UnsupportedWavEncodingError extends AudioDecodeError {
+  override name = 'UnsupportedWavEncodingError';
+}
+
 export interface DecodedAudio {
   sampleRate: number;
   /** One array per channel, all the same length, full scale [-1, 1]. */
@@ -60,7 +65,10 @@ function named<T>(name: string | undefined, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof AudioDecodeError && !e.message.startsWith(name)) throw new AudioDecodeError(`${name}: ${e.message}`);
+    if (e instanceof AudioDecodeError && !e.message.startsWith(name)) {
+      const Kind = e instanceof UnsupportedWavEncodingError ? UnsupportedWavEncodingError : AudioDecodeError;
+      throw new Kind(`${name}: ${e.message}`);
+    }
     throw e;
   }
 }
@@ -133,9 +141,9 @@ function formatName(tag: number): string {
 function unsupported(tag: number, bits: number): AudioDecodeError {
   if (tag === WAVE_FORMAT_PCM || tag === WAVE_FORMAT_IEEE_FLOAT) {
     const kind = tag === WAVE_FORMAT_PCM ? 'integer PCM' : 'float';
-    return new AudioDecodeError(`${bits}-bit ${kind} WAV is not supported; use 8/16/24/32-bit PCM or 32/64-bit float`);
+    return new UnsupportedWavEncodingError(`${bits}-bit ${kind} WAV is not supported; use 8/16/24/32-bit PCM or 32/64-bit float`);
   }
-  return new AudioDecodeError(`WAV encoding ${formatName(tag)} is not supported; use PCM or float`);
+  return new UnsupportedWavEncodingError(`WAV encoding ${formatName(tag)} is not supported; use PCM or float`);
 }
 
 /** Reads the header (fmt and data chunks) and checks that the samples are all there. */
