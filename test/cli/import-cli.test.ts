@@ -175,7 +175,7 @@ describe('errors on model files: one line, exit 1 (failure) or 2 (usage)', () =>
     writeFileSync(specPath, '{"shape": [200, 200, 3]}');
     const spec = await cliInProcess(['stages', ALEXNET, '--input-spec', specPath]);
     expect(spec.code).toBe(1);
-    expect(spec.err).toBe('metamer stages: error: input spec shape [200,200,3] (NCHW: [1,3,200,200]) does not fit input "input" of alexnet.onnx, which is [1,3,224,224]\n');
+    expect(spec.err).toBe(`metamer stages: error: ${specPath}: input spec shape [200,200,3] (NCHW: [1,3,200,200]) does not fit input "input" of alexnet.onnx, which is [1,3,224,224]\n`);
     const stage = await cliInProcess(['generate', '--model', ALEXNET, '--stage', 'layer9', '--input', small, '--out', join(tmp, 'x')]);
     expect(stage.code).toBe(2);
     expect(stage.err).toMatch(/^metamer generate: alexnet\.onnx has no stage "layer9" \(stages: relu0, maxpool0, .*final; see metamer stages .*alexnet\.onnx\)\n$/);

@@ -42,7 +42,12 @@ out keep the guess) is checked against the model's input and shown instead.`,
     if (positionals.length !== 1) throw new UsageError(`stages needs one model file (.onnx or model.json), got ${positionals.length} argument(s)`);
     await cliBackend(backendOption(values.backend));
     const { draft, spec } = await inspectModelPath(positionals[0], values['input-spec']);
-    checkInputFits(draft, spec.inputSpec, spec.layout);
+    try {
+      checkInputFits(draft, spec.inputSpec, spec.layout);
+    } catch (e) {
+      // Name the spec file too when the user gave one (the message names the model file).
+      throw values['input-spec'] ? new Error(`${values['input-spec']}: ${(e as Error).message}`) : e;
+    }
     if (values.json) {
       const summary = {
         file: positionals[0],
