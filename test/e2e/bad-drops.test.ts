@@ -42,7 +42,7 @@ describe('bad files dropped on the page', () => {
     try {
       await waitForStatus(page, ['done'], 180_000);
       const before = await canvasPixels(page, 'reference-canvas');
-      expect(await dropFiles(page, 'image-drop', [{ name: 'broken.png', bytes: new TextEncoder().encode('\x89PNG\r\n\x1a\n not really a png at all') }])).toBe(true);
+      expect(await dropFiles(page, 'image-drop', [{ name: 'broken.png', bytes: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new TextEncoder().encode(' not really a png')]) }])).toBe(true);
       expect(await waitForText(page, ['error'], /broken\.png/)).toMatch(/"broken\.png" cannot be used: corrupt PNG: no IHDR header/);
 
       const huge = encodePng({ width: 2, height: 2, data: new Uint8Array(4), channels: 1, depth: 8 });
