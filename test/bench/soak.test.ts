@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { slope, soak } from '../../bench/soak-core.ts';
+import { soak } from '../../bench/soak-core.ts';
 
 describe('soak (short)', () => {
   it('tensors and process memory stay flat over 400 steps', async () => {
@@ -20,9 +20,10 @@ describe('soak (short)', () => {
     }
     expect(r.tensorsAfter).toBe(r.tensorsBefore);
     expect(Number.isFinite(r.finalLoss)).toBe(true);
-    // Second pass: rss growth, extrapolated to 24000 steps, far below a leak of one stage per step.
+    // Process memory over the second pass: a coarse guard (no forced GC inside vitest, so the
+    // full check with its extrapolated trend is `npm run soak`, run under --expose-gc).
     const late = r.samples.filter((s) => s.step > 200);
-    const perStep = slope(late.map((s) => s.step), late.map((s) => s.rssMB));
-    expect(perStep * 24000).toBeLessThan(256);
+    expect(late[late.length - 1].rssMB - late[0].rssMB).toBeLessThan(64);
+    expect(late[late.length - 1].heapUsedMB - late[0].heapUsedMB).toBeLessThan(64);
   });
 });
