@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { applyInputSpecFile, type ImportInputSpec } from '../../src/models/import/input-spec-file.ts';
 import { readNullFile } from '../../src/cli/model-arg.ts';
 import { writeNpy } from '../../src/io/npy.ts';
-import { Rng, outcome, tally } from './fuzz-kit.ts';
-import { cliInProcess, REPO } from '../cli/run-cli.ts';
+import { Rng, outcome, tally } from '../io/fuzz-kit.ts';
+import { cliInProcess, REPO } from './run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'metamer-fuzz-spec-'));
 

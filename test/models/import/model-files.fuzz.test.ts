@@ -9,12 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectModelFiles, type ImportFile } from '../../src/models/import/import-model.ts';
-import { parseOnnx } from '../../src/models/onnx/onnx-parse.ts';
-import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { readModelFiles } from '../../src/cli/model-arg.ts';
-import { buildOnnx, encodeModel, floatTensor, modelProto, type GraphSpec } from '../models/onnx-build.ts';
-import { mutants, outcome, tally } from './fuzz-kit.ts';
+import { inspectModelFiles } from '../../../src/models/import/import-model.ts';
+import type { ImportFile } from '../../../src/models/import/import-draft.ts';
+import { parseOnnx } from '../../../src/models/onnx/onnx-parse.ts';
+import { useNodeBackend } from '../../../src/platform/tf-node.ts';
+import { readModelFiles } from '../../../src/cli/model-arg.ts';
+import { buildOnnx, encodeModel, floatTensor, modelProto, type GraphSpec } from '../onnx-build.ts';
+import { mutants, outcome, tally } from '../../io/fuzz-kit.ts';
 
 beforeAll(async () => {
   await useNodeBackend('cpu');
