@@ -80,8 +80,8 @@ function snapshotOf(file: RunFile, rec: RunExport, source: string): SavedSnapsho
   const lower = file.path.toLowerCase();
   let data: Float32Array;
   try {
-    if (lower.endsWith('.npy')) data = parseNpy(file.bytes).data;
-    else if (lower.endsWith('.wav')) data = decodeWav(file.bytes).channels[0];
+    if (lower.endsWith('.npy')) data = parseNpy(file.bytes, { name: file.path }).data;
+    else if (lower.endsWith('.wav')) data = decodeWav(file.bytes, { name: file.path }).channels[0];
     else {
       const png = decodePng(file.bytes);
       const [lo, hi] = rec.input.range;
@@ -147,7 +147,7 @@ export function runFromRecord(group: RunFileGroup): SavedRun {
   else {
     const shape = rec.reference?.shape ?? rec.input.shape;
     // The values are only needed to continue a run; a record cannot be continued (it has no state).
-    const data = group.reference ? parseNpy(group.reference.bytes).data : new Float32Array(0);
+    const data = group.reference ? parseNpy(group.reference.bytes, { name: group.reference.path }).data : new Float32Array(0);
     reference = { kind: 'user', name: rec.reference?.name ?? 'reference', shape: [...shape], data };
   }
   // Without its resumable state a record cannot continue: an unfinished run opens as stopped.
