@@ -1,7 +1,7 @@
 /**
  * Who else is fooled, end to end in real Chromium (wasm backend, production build): an
  * all-stages batch of fmnist-alexnet gets the "recognised by" column and the stage x model
- * matrix from the other Fashion-MNIST models; then a short recognition quiz is built from the
+ * matrix from the other Fashion-MNIST models, and the finished run its own list; then a short recognition quiz is built from the
  * grid, answered (practice, then the block with known answers), and its exported JSON and CSV
  * are checked against the answers given; a second student's file dropped on the results is
  * merged into one class result. A missing ?quiz= set gives one clear line.
@@ -61,6 +61,10 @@ describe('recognition by other models and by people', () => {
       expect(await matrix.locator('thead th').count()).toBe(1 + 1 + OTHERS.length);
       expect(await matrix.locator('td[data-correct="true"], td[data-correct="false"]').count()).toBe(8 * (1 + OTHERS.length));
       expect(await page.locator('[data-testid="chance-line"]').count()).toBe(1);
+      // The finished run (the last stage's) is classified by every reader too.
+      await page.waitForSelector('[data-testid="run-recognition"] li[data-reader]', { timeout: 60_000 });
+      expect(await page.locator('[data-testid="run-recognition"] li[data-reader]').count()).toBe(1 + OTHERS.length);
+      expect(await page.locator('[data-testid="run-recognition"] li').first().getAttribute('data-reader')).toBe(MODEL);
       await page.screenshot({ path: `${SCREENSHOTS}/recognition-grid.png`, fullPage: true });
 
       // The quiz built from this grid: 10 natural references + 8 metamers.
