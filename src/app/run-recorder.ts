@@ -13,6 +13,7 @@ import { weightsHashOf } from '../models/weights-hash.ts';
 import type { MetricsEntry, SavedReference, SavedRun, SavedSnapshot } from '../export/saved-run.ts';
 import type { MeasureScope } from '../engine/types.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
+import type { SessionEvent } from './run-history.ts';
 
 /** What the page knows about a run before the worker has built it. */
 export interface RunContext {
@@ -46,6 +47,7 @@ export class RunRecorder {
   private records: StepRecord[] = [];
   private metrics: MetricsEntry[] = [];
   private snapshot: SavedSnapshot | null = null;
+  private start: SavedSnapshot | null = null;
   private state: RunState | null = null;
   private step = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -71,6 +73,7 @@ export class RunRecorder {
     this.records = [];
     this.metrics = [];
     this.snapshot = null;
+    this.start = null;
     this.state = null;
     this.step = 0;
   }
@@ -81,21 +84,36 @@ export class RunRecorder {
     this.context = null;
   }
 
-  handle(event: WorkerEvent): void {
+  /**
+   * Follows the run session: a run that begins with a record context is recorded from then on,
+   * an opened (only shown) run stops the recording; worker events are saved as they come.
+   */
+  handle(event: SessionEvent): void {
+    if (event.type === 'begin') {
+      if (event.record) {
+        this.begin({ id: event.id, modelId: event.modelId, stage: event.config.stage, config: event.config, ...event.record,
+          resumed: event.resumed !== undefined });
+      } else this.detach();
+      return;
+    }
+    if (event.type === 'open') {
+      this.detach();
+      return;
+    }
     const ctx = this.context;
     if (!ctx) return;
     switch (event.type) {
       case 'model': {
         const now = this.now();
         if (ctx.resumed) {
-          this.enqueue(() => this.store.update(ctx.id, { status: 'running', totalSteps: totalSteps(ctx.config) }).then(() => {}));
+          this.enqueue(() => this.store.update(ctx.id, { status: 'running', totalSteps: totalSteps(ctx.config), ...referenceOf(ctx, event) }).then(() => {}));
         } else {
           const run: SavedRun = {
             id: ctx.id, createdAt: now, updatedAt: now, modelId: ctx.modelId, modelName: ctx.modelName,
             weightsHash: '', stage: ctx.stage, reference: ctx.reference,
             settings: { config: ctx.config, measure: ctx.measure, backend: ctx.backend },
             status: 'running', step: 0, totalSteps: totalSteps(ctx.config), records: [], metrics: [], verdict: null,
-            snapshot: null, state: null,
+            snapshot: null, state: null, ...referenceOf(ctx, event),
           };
           if (ctx.group !== undefined) run.group = ctx.group;
           // The weights that made this metamer: hashed from the manifest the worker actually loaded.
@@ -133,6 +151,8 @@ export class RunRecorder {
         return;
       case 'snapshot':
         this.snapshot = { step: e.step, shape: e.shape, data: e.data };
+        // x_0: kept so that a reopened or resumed run shows the noise it started from.
+        if (e.step === 0) this.start = this.snapshot;
         this.schedule();
         return;
       case 'paused':
@@ -179,6 +199,8 @@ export class RunRecorder {
     this.metrics = [];
     const patch: Parameters<RunStore['update']>[1] = { step: this.step, ...extra };
     if (this.snapshot) patch.snapshot = this.snapshot;
+    if (this.start) patch.start = this.start;
+    this.start = null;
     if (this.state && !('state' in extra)) patch.state = this.state;
     this.snapshot = null;
     this.state = null;
@@ -203,4 +225,10 @@ export class RunRecorder {
       }
     });
   }
+}
+
+/** A bundled reference's values, as the worker loaded them (a user reference carries its own). */
+function referenceOf(ctx: RunContext, event: Extract<WorkerEvent, { type: 'model' }>): Pick<SavedRun, 'referenceStimulus'> {
+  if (ctx.reference.kind !== 'bundled') return {};
+  return { referenceStimulus: { shape: [...event.reference.shape], data: event.reference.data.slice() } };
 }

@@ -57,6 +57,10 @@ export interface SavedRun {
   metrics: MetricsEntry[];
   verdict: Verdict | null;
   snapshot: SavedSnapshot | null;
+  /** x_0, the noise the run started from (absent in runs saved before it was kept). */
+  start?: SavedSnapshot | null;
+  /** The bundled reference's values as the worker loaded them (user references carry their own). */
+  referenceStimulus?: { shape: number[]; data: Float32Array } | null;
   /** What Resume continues from (null once the run is done, or before its first save point). */
   state: RunState | null;
   /** Id of the all-stages batch this run belongs to, so its grid can be reopened. */

@@ -1,15 +1,13 @@
 /**
- * The page's handle on the engine worker: sends commands, and folds worker events into
- * reactive state (Svelte 5 runes). Step records are batched and published at most
- * ~10 times a second so the plot and table never redraw per step.
+ * The page's handle on the engine worker, transport only: sends commands and hands every worker
+ * event to its observers (the page's run session folds the run's events; see
+ * src/app/run-session.svelte.ts). It keeps only the worker's own state: backend, the model
+ * list, imports and their null builds.
  */
-import type { MetricSet, NullDistribution, StepRecord, Verdict } from '../engine/types.ts';
 import type { RunState } from '../engine/metamer-run.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { BackendFallback, BrowserBackend } from '../platform/backend-names.ts';
 import type { MeasureScope, RunConfig } from '../engine/types.ts';
-import { totalSteps } from '../engine/presets.ts';
-import { StepRate } from './step-rate.ts';
 import type { Recognition } from '../models/recognition/recognise.ts';
 import type {
   ImportChoices, ImportDraftSummary, ImportedModelInfo, ImportFile, WorkerCommand, WorkerEvent,
@@ -31,34 +29,13 @@ interface PendingImport {
   reject: (err: Error) => void;
 }
 
-/** A cochleagram [channels, frames] of one stimulus, with each channel's frequency (Hz). */
-export interface CochleagramImage extends Stimulus {
-  frequencies: number[];
-  /** Frames per second and the time (s) of frame 0's centre. */
-  frameRate: number;
-  startS: number;
-}
-
-export type RunStatus = 'starting' | 'ready' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
-
-export interface Stimulus {
-  step: number;
-  shape: number[];
-  data: Float32Array;
-}
-
-const PUBLISH_MS = 100;
-
-/** Softmax-ready class logits of the reference and the latest metamer (models with a readout). */
-export interface ReadoutState {
-  labels: string[];
-  reference: number[] | null;
-  metamer: number[] | null;
-  metamerStep: number;
-}
+/** The worker's own state: starting up, ready, or failed to start. */
+export type WorkerState = 'starting' | 'ready' | 'error';
 
 export class EngineClient {
-  status = $state<RunStatus>('starting');
+  state = $state<WorkerState>('starting');
+  /** Why the worker could not start (or died); run errors go to the run session. */
+  error = $state<string | null>(null);
   backend = $state<string | null>(null);
   fallbacks = $state.raw<BackendFallback[]>([]);
   /** Models the worker can load (manifests only): built-in, then imported. */
@@ -71,35 +48,8 @@ export class EngineClient {
   nullBuild = $state.raw<NullBuildState | null>(null);
   /** An import-related failure not tied to a pending request (e.g. a delete). */
   importError = $state<string | null>(null);
-  /** Manifest of the model of the current run. */
-  manifest = $state.raw<ModelManifest | null>(null);
-  reference = $state.raw<Stimulus | null>(null);
-  /** The stored null per stage and metric (histograms), for the null plots. */
-  nullStages = $state.raw<NullDistribution['stages'] | null>(null);
-  /** Complete configuration of the current run (what the page sent). */
-  config = $state.raw<RunConfig | null>(null);
-  readout = $state.raw<ReadoutState | null>(null);
-  /** First and latest image of the optimisation (the noise start and the current metamer). */
-  firstSnapshot = $state.raw<Stimulus | null>(null);
-  snapshot = $state.raw<Stimulus | null>(null);
-  records = $state.raw<StepRecord[]>([]);
-  step = $state(0);
-  totalSteps = $state(0);
-  stepsPerSecond = $state(0);
-  metrics = $state.raw<{ step: number; stages: Record<string, MetricSet> } | null>(null);
-  verdict = $state.raw<Verdict | null>(null);
-  stage = $state<string | null>(null);
-  error = $state<string | null>(null);
-  /** Audio models: cochleagrams of the reference, the start noise and the latest metamer. */
-  referenceCochleagram = $state.raw<CochleagramImage | null>(null);
-  startCochleagram = $state.raw<CochleagramImage | null>(null);
-  metamerCochleagram = $state.raw<CochleagramImage | null>(null);
 
   private readonly worker: Worker;
-  private pending: StepRecord[] = [];
-  private pendingSnapshot: Stimulus | null = null;
-  private publishTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly rate = new StepRate();
   /** Raw worker events for observers such as the run recorder (every delta, unbatched). */
   private readonly observers = new Set<(e: WorkerEvent) => void>();
   private nextRequestId = 1;
@@ -113,29 +63,13 @@ export class EngineClient {
     this.send({ type: 'init', backend });
   }
 
-  /** referenceData: the user's own reference (already in the model's input format), else the bundled one. */
+  /**
+   * Starts a run: config is complete (runConfigFor); referenceData is the user's own reference
+   * (already in the model's input format), else the bundled one at referenceIndex; resume continues
+   * a checkpoint. Copies are sent, so the caller keeps its arrays.
+   */
   start(modelId: string, config: RunConfig, referenceIndex = 0, measure: MeasureScope = 'all',
     referenceData?: Float32Array, resume?: RunState): void {
-    this.flush();
-    this.status = 'loading';
-    this.stage = config.stage;
-    this.totalSteps = totalSteps(config);
-    this.error = null;
-    this.records = [];
-    this.pending = [];
-    this.step = 0;
-    this.metrics = null;
-    this.verdict = null;
-    this.firstSnapshot = null;
-    this.snapshot = null;
-    this.referenceCochleagram = null;
-    this.startCochleagram = null;
-    this.metamerCochleagram = null;
-    this.readout = null;
-    this.config = config;
-    this.rate.reset();
-    this.stepsPerSecond = 0;
-    // Copies are sent, so the caller keeps its arrays.
     this.send({ type: 'start', modelId, config: structuredClone(config), referenceIndex, measure, referenceData: referenceData?.slice(),
       resume: resume ? structuredClone(resume) : undefined });
   }
@@ -146,50 +80,16 @@ export class EngineClient {
     return () => this.observers.delete(fn);
   }
 
-  /**
-   * Shows a finished or saved run without running anything (a reopened run): its history,
-   * metrics and latest image, as if it had just been received.
-   */
-  show(view: {
-    stage: string; status: RunStatus; step: number; totalSteps: number; records: StepRecord[];
-    metrics: { step: number; stages: Record<string, MetricSet> } | null; verdict: Verdict | null;
-    snapshot: Stimulus | null; reference: Stimulus | null; config: RunConfig | null;
-  }): void {
-    this.flush();
-    this.stage = view.stage;
-    this.status = view.status;
-    this.step = view.step;
-    this.totalSteps = view.totalSteps;
-    this.records = view.records;
-    this.metrics = view.metrics;
-    this.verdict = view.verdict;
-    this.snapshot = view.snapshot;
-    this.firstSnapshot = null;
-    this.reference = view.reference;
-    this.config = view.config;
-    this.readout = null;
-    this.error = null;
-    this.stepsPerSecond = 0;
-  }
-
   pause(): void {
-    if (this.status === 'running') this.send({ type: 'pause' });
+    this.send({ type: 'pause' });
   }
 
   resume(): void {
-    if (this.status !== 'paused') return;
-    this.status = 'running';
-    this.rate.reset();
     this.send({ type: 'resume' });
   }
 
-  togglePause(): void {
-    if (this.status === 'running') this.pause();
-    else if (this.status === 'paused') this.resume();
-  }
-
   stop(): void {
-    if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.send({ type: 'stop' });
+    this.send({ type: 'stop' });
   }
 
   /**
@@ -265,17 +165,17 @@ export class EngineClient {
     for (const p of this.pendingRecognitions.values()) p.reject(new Error('the engine worker was closed'));
     this.pendingRecognitions.clear();
     this.worker.terminate();
-    if (this.publishTimer) clearTimeout(this.publishTimer);
   }
 
   private send(cmd: WorkerCommand): void {
     this.worker.postMessage(cmd);
   }
 
+  /** The worker itself failed (it did not load): the page cannot run anything. */
   private fail(message: string): void {
-    this.flush();
     this.error = message;
-    this.status = 'error';
+    this.state = 'error';
+    for (const fn of this.observers) fn({ type: 'fatal', message });
   }
 
   private receive(msg: WorkerEvent): void {
@@ -284,7 +184,7 @@ export class EngineClient {
       case 'ready':
         this.backend = msg.backend;
         this.fallbacks = msg.fallbacks;
-        this.status = 'ready';
+        this.state = 'ready';
         return;
       case 'models':
         this.models = msg.manifests;
@@ -314,107 +214,19 @@ export class EngineClient {
         return;
       case 'null-built':
         this.nullBuild = { modelId: msg.modelId, status: 'done', fraction: 1, detail: `${msg.pairs} pairs`, saveError: msg.saveError };
-        if (this.manifest?.id === msg.modelId) this.nullStages = msg.stages;
         return;
       case 'null-failed':
         this.nullBuild = { modelId: msg.modelId, status: msg.cancelled ? 'cancelled' : 'failed', fraction: this.nullBuild?.fraction ?? 0, detail: msg.message };
         return;
-      case 'model':
-        this.manifest = msg.manifest;
-        this.reference = { step: 0, shape: msg.reference.shape, data: msg.reference.data };
-        this.nullStages = msg.nullStages;
-        return;
-      case 'checkpoint':
-        return; // for observers (the run recorder) only
-      case 'readout': {
-        const prev = this.readout?.labels.length === msg.labels.length ? this.readout : null;
-        this.readout = msg.which === 'reference'
-          ? { labels: msg.labels, reference: msg.logits, metamer: prev?.metamer ?? null, metamerStep: prev?.metamerStep ?? 0 }
-          : { labels: msg.labels, reference: prev?.reference ?? null, metamer: msg.logits, metamerStep: msg.step };
-        return;
-      }
-      case 'verdict':
-        this.verdict = msg.verdict;
-        return;
       case 'fatal':
-        this.fail(msg.message);
+        // Before the worker is ready a fatal error means it cannot start; later ones end a run.
+        if (this.state === 'starting') {
+          this.error = msg.message;
+          this.state = 'error';
+        }
         return;
-      case 'engine':
-        this.receiveEngine(msg.event);
-        return;
-      case 'cochleagram': {
-        const { step, shape, data, frequencies, frameRate, startS } = msg;
-        const image = { step, shape, data, frequencies, frameRate, startS };
-        if (msg.which === 'reference') this.referenceCochleagram = image;
-        else if (msg.which === 'start') {
-          // x_0 is also the metamer until the first update arrives.
-          this.startCochleagram = image;
-          this.metamerCochleagram = image;
-        } else this.metamerCochleagram = image;
-        return;
-      }
+      default:
+        return; // run events: for the observers (the run session) only
     }
-  }
-
-  private receiveEngine(event: Extract<WorkerEvent, { type: 'engine' }>['event']): void {
-    switch (event.type) {
-      case 'started':
-        this.totalSteps = event.totalSteps;
-        this.step = event.step;
-        this.status = 'running';
-        this.rate.observe(performance.now(), event.step);
-        return;
-      case 'progress': {
-        this.pending.push(...event.records);
-        const last = event.records[event.records.length - 1];
-        if (last) this.rate.observe(performance.now(), last.step + 1);
-        this.schedulePublish();
-        return;
-      }
-      case 'snapshot': {
-        const stimulus = { step: event.step, shape: event.shape, data: event.data };
-        if (!this.firstSnapshot) this.firstSnapshot = stimulus;
-        this.pendingSnapshot = stimulus;
-        this.schedulePublish();
-        return;
-      }
-      case 'metrics':
-        this.metrics = { step: event.step, stages: event.stages };
-        return;
-      case 'paused':
-        this.flush();
-        this.step = event.step;
-        this.status = 'paused';
-        return;
-      case 'done':
-        this.flush();
-        this.step = event.step;
-        this.status = event.stopped ? 'stopped' : 'done';
-        return;
-      case 'error':
-        this.fail(`step ${event.step}: ${event.message}`);
-        return;
-    }
-  }
-
-  private schedulePublish(): void {
-    if (this.publishTimer) return;
-    this.publishTimer = setTimeout(() => this.flush(), PUBLISH_MS);
-  }
-
-  /** Publishes batched records and the latest snapshot to the reactive state. */
-  private flush(): void {
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    this.publishTimer = null;
-    if (this.pending.length) {
-      this.records = this.records.concat(this.pending);
-      this.step = this.pending[this.pending.length - 1].step + 1;
-      this.pending = [];
-    }
-    if (this.pendingSnapshot) {
-      this.snapshot = this.pendingSnapshot;
-      this.pendingSnapshot = null;
-    }
-    this.stepsPerSecond = this.rate.perSecond();
   }
 }

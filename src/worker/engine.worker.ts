@@ -37,6 +37,7 @@ let running = false;
 let stopWhileLoading = false;
 let lastStep = 0;
 let lastMetrics: Record<string, MetricSet> | null = null;
+let lastMetricsStep = -1;
 /** Stages the live metrics of the current run cover. */
 let measure: MeasureScope = 'all';
 /** Audio models: cochleagrams of the reference and snapshots for the page (null for images). */
@@ -58,6 +59,7 @@ function forward(event: EngineEvent): void {
   if ('step' in event) lastStep = event.step;
   if (event.type === 'metrics') {
     lastMetrics = event.stages;
+    lastMetricsStep = event.step;
     // Between steps: the iterate is consistent now; its copy is disposed once read.
     if (current?.loaded.model.readout) sendReadout(current, 'metamer', event.step, current.run.current());
   }
@@ -92,6 +94,7 @@ async function drive(prepared: PreparedRun): Promise<void> {
       checkpointEvery: checkpointEvery(totalSteps(prepared.config)),
       onCheckpoint: (state) => post({ type: 'checkpoint', state }),
     });
+    if (outcome === 'stopped') await measureStopped(prepared);
     await chain;
     // Always sent after a completed run (null: no null distribution), so the page knows it is settled.
     if (outcome === 'done' && current === prepared) {
@@ -103,6 +106,16 @@ async function drive(prepared: PreparedRun): Promise<void> {
     release(prepared);
   } finally {
     running = false;
+  }
+}
+
+/** A stopped run is measured where it stopped, so its panels show numbers, not "-". */
+async function measureStopped(prepared: PreparedRun): Promise<void> {
+  if (lastMetricsStep === lastStep) return;
+  try {
+    forward({ type: 'metrics', step: lastStep, stages: await prepared.run.measure(measure === 'stage' ? [prepared.config.stage] : undefined) });
+  } catch (err) {
+    console.error(`measuring the stopped run failed: ${errorText(err)}`);
   }
 }
 
@@ -177,6 +190,7 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       pauseRequested = false;
       stopWhileLoading = false;
       lastMetrics = null;
+      lastMetricsStep = -1;
       lastStep = 0;
       measure = cmd.measure ?? 'all';
       const prepared = await prepareRun(cmd.modelId, cmd.config, cmd.referenceIndex, cmd.referenceData, cmd.resume);
@@ -261,9 +275,12 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       if (running) {
         abort?.abort();
       } else if (current) {
-        // Paused: nothing is looping, so finish the run here.
-        release(current);
+        // Paused: nothing is looping, so finish the run here (measured where it stopped).
+        const stopped = current;
         post({ type: 'engine', event: { type: 'done', step: lastStep, stopped: true } });
+        await measureStopped(stopped);
+        await chain;
+        release(stopped);
       } else {
         stopWhileLoading = true;
       }

@@ -76,6 +76,27 @@ describe('RunRecorder', () => {
     expect(errors).toEqual([]);
   });
 
+  it('follows the run session: a begun run is saved with its x_0 and bundled reference; an opened run is not written', async () => {
+    const { store, recorder } = await setup();
+    recorder.handle({ type: 'begin', id: 'run-s', modelId: 'hmax', config,
+      record: { modelName: 'HMAX', reference: { kind: 'bundled', index: 2 }, measure: 'all', backend: 'wasm' } });
+    for (const e of [modelEvent(), engine({ type: 'started', totalSteps: 6, step: 0 }),
+      engine({ type: 'snapshot', step: 0, shape: [2], data: Float32Array.of(0.25, 0.75) }), progress(0, 1),
+      engine({ type: 'snapshot', step: 1, shape: [2], data: Float32Array.of(0.5, 0.5) })]) recorder.handle(e);
+    await recorder.settled();
+    const saved = (await store.get('run-s'))!;
+    expect(Array.from(saved.start!.data)).toEqual([0.25, 0.75]);
+    expect(Array.from(saved.snapshot!.data)).toEqual([0.5, 0.5]);
+    expect(saved.referenceStimulus).toEqual({ shape: [2], data: new Float32Array(2) });
+    // Opening a saved run detaches the recorder: later events write nothing.
+    recorder.handle({ type: 'open', run: saved });
+    recorder.handle(progress(1, 3));
+    recorder.handle(engine({ type: 'done', step: 3, stopped: true }));
+    await recorder.settled();
+    expect((await store.get('run-s'))!.records).toHaveLength(1);
+    expect(recorder.currentId).toBeNull();
+  });
+
   it('batches history writes (one append per window, not per step)', async () => {
     const { store, recorder } = await setup(50);
     recorder.begin(context);

@@ -1,0 +1,391 @@
+/**
+ * What the playground page does, apart from its layout (App.svelte): the choices (model, stage,
+ * settings, reference), starting, resuming, opening and exporting runs, the all-stages batch,
+ * and the wiring of the worker client (transport), the run session (the one home of the run,
+ * read by every panel), the recorder (IndexedDB) and the batch.
+ */
+import { EngineClient } from '../worker/client.svelte.ts';
+import { parsePageParams, toSearch, type PageParams } from './url-params.ts';
+import type { RunSettingsState } from './run-settings.ts';
+import { SavedRuns } from './saved-runs.svelte.ts';
+import { RunSession } from './run-session.svelte.ts';
+import { isLive, latestMetrics, type PageStatus, type RunHistory, type SessionEvent } from './run-history.ts';
+import { newRunId, type SavedReference, type SavedRun } from '../export/saved-run.ts';
+import { weightsHashOf } from '../models/weights-hash.ts';
+import { runConfigFor } from '../engine/run-recipe.ts';
+import { isFinished, markDone, markFailed, markRunning, newGrid, nextStage, stopAll, type AllStagesGrid, type GridCell } from './all-stages.ts';
+import { metamerFile, runJsonFile } from '../export/metamer-file.ts';
+import { gridZip, gridFolderName, gridIndex } from '../export/grid-zip.ts';
+import { downloadBytes } from '../export/download.ts';
+import { runFromView } from './run-from-view.ts';
+import type { ImageReferenceChoice } from './image-reference.ts';
+import { loadReferenceClip, type ReferenceClip } from './audio-reference.ts';
+import type { RunFile } from '../export/open-run.ts';
+import { quizSetFromGrid, type QuizSet } from '../export/quiz-set.ts';
+import { readersOf } from '../models/recognition/readers.ts';
+import type { Recognition } from '../models/recognition/recognise.ts';
+import { referenceLabelOf } from './recognition/reference-label.ts';
+
+export class Playground {
+  readonly params: PageParams = parsePageParams(location.search);
+  readonly client = new EngineClient(this.params.backend);
+  readonly saved = new SavedRuns();
+  readonly session = new RunSession(this.client);
+
+  model = $state(this.params.model);
+  stage = $state(this.params.stage ?? '');
+  settings = $state<RunSettingsState>(pickSettings(this.params));
+  /** Image models: the bundled reference in use, or the user's own picture. */
+  imageReference = $state.raw<ImageReferenceChoice>({ kind: 'bundled', index: this.params.referenceIndex });
+  /** Audio models: the user's own clip, used by every run until replaced. */
+  userReference = $state.raw<ReferenceClip | null>(null);
+  pageError = $state<string | null>(null);
+  padWithZeros = $state(false);
+  grid = $state.raw<AllStagesGrid | null>(null);
+  /** What opening run files did ("Opened 2 runs."). */
+  openedNote = $state<string | null>(null);
+  private autostarted = false;
+
+  get run(): RunHistory {
+    return this.session.history;
+  }
+
+  // Manifests come from the worker right after the backend is ready; the run's own manifest wins.
+  readonly pickedManifest = $derived(this.client.models.find((m) => m.id === this.model) ?? null);
+  readonly manifest = $derived(this.session.history.manifest ?? this.pickedManifest);
+  readonly modelIds = $derived(this.client.models.length ? this.client.models.map((m) => m.id) : [this.model]);
+  readonly stages = $derived(this.pickedManifest?.stages.map((s) => s.name) ?? []);
+  readonly range = $derived<[number, number]>(this.manifest?.inputSpec.range ?? [0, 1]);
+  readonly audio = $derived(this.pickedManifest?.inputSpec.modality === 'audio');
+  readonly sampleRate = $derived(this.manifest?.inputSpec.sampleRate ?? 20000);
+  /** A run is live in the worker (a saved run that is only shown, even if paused, is not). */
+  readonly active = $derived(isLive(this.session.history));
+  readonly status = $derived<PageStatus>(this.client.state === 'starting' ? 'starting'
+    : this.session.history.status === 'idle' ? (this.client.state === 'error' ? 'error' : 'ready') : this.session.history.status);
+  readonly metrics = $derived(latestMetrics(this.session.history));
+  readonly modelMissing = $derived(this.client.models.length > 0 && !this.pickedManifest ? `unknown model "${this.model}"` : null);
+  readonly stageVerdicts = $derived(Object.fromEntries((this.grid?.cells ?? []).filter((c) => c.verdict).map((c) => [c.stage, c.verdict?.pass])));
+  readonly readout = $derived(this.session.history.readout?.reference
+    ? { reference: this.session.history.readout.reference, metamer: this.session.history.readout.metamer } : null);
+  readonly shownError = $derived(this.session.history.error ?? this.client.error ?? this.pageError ?? this.client.importError ?? this.modelMissing);
+
+  /** Wires the stores together; call once from the page's component (it owns the effects). */
+  connect(onDestroy: (fn: () => void) => void): void {
+    void this.saved.open();
+    const unsubscribe = this.session.subscribe((e, h) => {
+      this.saved.recorder?.handle(e);
+      this.followBatch(e, h);
+    });
+    onDestroy(() => {
+      unsubscribe();
+      this.session.dispose();
+      this.client.dispose();
+    });
+    // Keep the stage valid for the chosen model (URL stage first, else the shallowest).
+    $effect(() => {
+      if (this.stages.length && !this.stages.includes(this.stage)) this.stage = this.stages[0];
+    });
+    $effect(() => {
+      if (this.params.autostart && !this.autostarted && this.status === 'ready' && this.stages.includes(this.stage)) {
+        this.autostarted = true;
+        this.start();
+      }
+    });
+  }
+
+  /** The URL that reproduces the current choice (shareable; written on every run). */
+  shareSearch(): string {
+    return toSearch({
+      ...this.params, ...this.settings, model: this.model, stage: this.stage, autostart: false,
+      referenceIndex: this.imageReference.kind === 'bundled' ? this.imageReference.index : 0,
+    });
+  }
+
+  private savedReference(): { reference: SavedReference; data?: Float32Array; index: number } {
+    const spec = this.pickedManifest?.inputSpec;
+    const user = this.userReference;
+    if (spec?.modality === 'audio') {
+      if (user && user.samples.length === spec.shape[0]) {
+        return { reference: { kind: 'user', name: user.name, shape: [spec.shape[0]], data: user.samples }, data: user.samples, index: 0 };
+      }
+      return { reference: { kind: 'bundled', index: 0 }, index: 0 };
+    }
+    const image = this.imageReference;
+    if (image.kind === 'user') return { reference: { kind: 'user', name: image.name, shape: image.shape, data: image.data }, data: image.data, index: 0 };
+    return { reference: { kind: 'bundled', index: image.index }, index: image.index };
+  }
+
+  /** Starts a run at `runStage` (the picked stage by default); a batch passes its group. */
+  start(runStage: string = this.stage, group?: string): void {
+    const manifest = this.pickedManifest;
+    if (!manifest) return;
+    history.replaceState(null, '', this.shareSearch());
+    this.pageError = null;
+    const { reference, data, index } = this.savedReference();
+    const config = runConfigFor(runStage, this.settings);
+    this.session.dispatch({
+      type: 'begin', id: newRunId(), modelId: this.model, config,
+      record: { modelName: manifest.name, reference, measure: this.settings.measure, backend: this.client.backend ?? '', group },
+    });
+    this.client.start(this.model, config, index, this.settings.measure, data);
+  }
+
+  /** Continues a saved run from its last checkpoint (after a reload, or a reopened paused run). */
+  async resumeSaved(id: string): Promise<void> {
+    const stored = await this.saved.get(id);
+    if (!stored?.state) {
+      this.pageError = 'This run has no saved state to resume from: start it again instead.';
+      return;
+    }
+    const run = await this.saved.rewind(stored, stored.state.step);
+    this.restoreChoices(run);
+    this.saved.interrupted = null;
+    const ref = run.reference;
+    const state = stored.state;
+    this.session.dispatch({
+      type: 'begin', id: run.id, modelId: run.modelId, config: state.config, resumed: run,
+      record: { modelName: run.modelName, reference: ref, measure: run.settings.measure, backend: this.client.backend ?? '', group: run.group },
+    });
+    this.client.start(run.modelId, state.config, ref.kind === 'bundled' ? ref.index : 0, run.settings.measure,
+      ref.kind === 'user' ? ref.data : undefined, state);
+  }
+
+  /** Model, stage, reference and seed of a saved run become the page's choices (so the URL shares it). */
+  private restoreChoices(r: SavedRun): void {
+    this.model = r.modelId;
+    this.stage = r.stage;
+    this.settings = { ...this.settings, seed: r.settings.config.seed, measure: r.settings.measure };
+    if (r.reference.kind === 'bundled') this.imageReference = { kind: 'bundled', index: r.reference.index };
+    history.replaceState(null, '', this.shareSearch());
+  }
+
+  /** Shows a saved run without running it: the same panels as a live run. */
+  async openSaved(id: string): Promise<void> {
+    if (this.active) return;
+    const r = await this.saved.get(id);
+    if (!r) {
+      this.pageError = 'That run is no longer saved.';
+      return;
+    }
+    this.restoreChoices(r);
+    const manifest = this.client.models.find((m) => m.id === r.modelId) ?? null;
+    // The null histograms of its model, when the current run's are that model's.
+    const nullStages = this.session.history.modelId === r.modelId ? this.session.history.nullStages : null;
+    this.session.dispatch({ type: 'open', run: r, manifest, nullStages });
+  }
+
+  resume(): void {
+    const h = this.session.history;
+    if (h.shown && h.id && h.status === 'paused') void this.resumeSaved(h.id);
+    else if (h.status === 'paused') this.client.resume();
+  }
+
+  pause(): void {
+    if (this.session.history.status === 'running') this.client.pause();
+  }
+
+  stop(): void {
+    if (this.grid && !isFinished(this.grid)) this.stopBatch();
+    else if (this.active) this.client.stop();
+  }
+
+  togglePause(): void {
+    if (this.session.history.status === 'paused') this.resume();
+    else this.pause();
+  }
+
+  // ---- All stages ---------------------------------------------------------------------------
+
+  generateAllStages(): void {
+    if (!this.pickedManifest || this.active) return;
+    const seed = this.settings.seed ?? 0;
+    // One seed for every stage, so the metamers differ only by the stage they match.
+    if (this.settings.seed === undefined) this.settings = { ...this.settings, seed };
+    this.grid = newGrid(newRunId(), this.model, this.stages, seed);
+    this.runNextStage();
+  }
+
+  private runNextStage(): void {
+    if (!this.grid) return;
+    const next = nextStage(this.grid);
+    if (!next) return;
+    this.start(next, this.grid.group);
+    this.grid = markRunning(this.grid, next, this.session.history.id);
+  }
+
+  stopBatch(): void {
+    if (this.grid) this.grid = stopAll(this.grid);
+    if (this.active) this.client.stop();
+  }
+
+  /** The batch follows the session: a completed run fills its cell and starts the next stage. */
+  private followBatch(e: SessionEvent, h: RunHistory): void {
+    const grid = this.grid;
+    if (!grid || isFinished(grid)) return;
+    const cell = grid.cells.find((c) => c.state === 'running');
+    if (!cell || cell.runId !== h.id || h.shown) return;
+    if (e.type === 'verdict') {
+      const snapshot = h.metamer ? { shape: h.metamer.shape, data: h.metamer.data } : null;
+      this.grid = markDone(grid, cell.stage, { verdict: e.verdict, metrics: latestMetrics(h)?.stages[cell.stage] ?? null, snapshot });
+      setTimeout(() => this.runNextStage(), 0);
+    } else if (e.type === 'engine' && e.event.type === 'done' && e.event.stopped) {
+      this.grid = stopAll(grid);
+    } else if (e.type === 'fatal' || (e.type === 'engine' && e.event.type === 'error')) {
+      this.grid = markFailed(grid, cell.stage, h.error ?? 'the run failed');
+      setTimeout(() => this.runNextStage(), 0);
+    }
+  }
+
+  // ---- Who else is fooled: other models' recognition of the grid, and a quiz for people --------
+
+  readonly gridReaders = $derived(this.pickedManifest ? readersOf(this.pickedManifest, this.client.models, true) : []);
+  readonly gridReferenceLabel = $derived(referenceLabelOf(this.pickedManifest,
+    this.audio ? (this.userReference ? null : 0) : this.imageReference.kind === 'bundled' ? this.imageReference.index : null,
+    this.session.history.readout));
+  quizSet = $state.raw<QuizSet | null>(null);
+
+  recognise(readers: string[], inputs: Float32Array[]): Promise<Recognition[][]> {
+    return this.client.recognise(this.grid?.modelId ?? this.model, readers, inputs);
+  }
+
+  openQuiz(modelRecognition: Record<string, (number | null)[]> | undefined): void {
+    const grid = this.grid;
+    const manifest = this.pickedManifest;
+    const label = this.gridReferenceLabel;
+    if (!grid || !manifest?.classes || !label) return;
+    this.quizSet = quizSetFromGrid({
+      group: grid.group, modelId: manifest.id, modelName: manifest.name, modality: manifest.inputSpec.modality,
+      classes: manifest.classes, range: this.range, sampleRate: manifest.inputSpec.sampleRate, label,
+      metamers: grid.cells.flatMap((c) => (c.state === 'done' && c.snapshot ? [{ stage: c.stage, ...c.snapshot }] : [])),
+      stages: grid.cells.map((c) => c.stage), references: manifest.references,
+      modelsBase: `${import.meta.env.BASE_URL}models/`, modelRecognition,
+    });
+  }
+
+  openCell(cell: GridCell): void {
+    if (cell.runId) void this.openSaved(cell.runId);
+  }
+
+  async exportGrid(): Promise<void> {
+    const manifest = this.pickedManifest;
+    if (!this.grid || !manifest) return;
+    await this.saved.recorder?.settled();
+    const entries = [];
+    for (const cell of this.grid.cells) {
+      if (cell.state !== 'done' || !cell.runId) continue;
+      const r = await this.saved.get(cell.runId);
+      const file = r ? metamerFile(r, manifest) : null;
+      if (r && file) entries.push({ stage: cell.stage, run: r, file: { name: file.name, bytes: file.bytes } });
+    }
+    if (!entries.length) {
+      this.pageError = 'Nothing to export yet: no stage of this batch has been saved (is saving disabled?).';
+      return;
+    }
+    const now = new Date();
+    const name = gridFolderName(manifest, gridIndex(entries, manifest, { now }));
+    downloadBytes(gridZip(entries, manifest, { now }), `${name}.zip`, 'application/zip');
+  }
+
+  // ---- Exports of the current run -------------------------------------------------------------
+
+  private async currentRun(): Promise<SavedRun | null> {
+    const h = this.session.history;
+    const manifest = this.manifest;
+    if (!h.id || !manifest) return null;
+    await this.saved.recorder?.settled();
+    const stored = await this.saved.get(h.id).catch(() => undefined);
+    if (stored) return stored;
+    if (!h.config) return null;
+    return runFromView({
+      id: h.id, modelId: manifest.id, modelName: manifest.name, weightsHash: await weightsHashOf(manifest),
+      stage: h.stage ?? this.stage, reference: this.savedReference().reference, config: h.config, measure: this.settings.measure,
+      backend: this.client.backend ?? '', status: h.status === 'done' ? 'done' : h.status === 'paused' ? 'paused' : 'stopped',
+      step: h.step, totalSteps: h.totalSteps, records: h.records, metrics: latestMetrics(h), verdict: h.verdict,
+      snapshot: h.metamer, now: Date.now(),
+    });
+  }
+
+  async exportMetamer(): Promise<void> {
+    const r = await this.currentRun();
+    const file = r && this.manifest ? metamerFile(r, this.manifest) : null;
+    if (!file) {
+      this.pageError = 'There is no metamer to export yet.';
+      return;
+    }
+    downloadBytes(file.bytes, file.name, file.mime);
+  }
+
+  async exportJson(): Promise<void> {
+    const r = await this.currentRun();
+    if (!r || !this.manifest) {
+      this.pageError = 'There is no run to export yet.';
+      return;
+    }
+    const file = runJsonFile(r, this.manifest);
+    downloadBytes(file.bytes, file.name, file.mime);
+  }
+
+  // ---- Runs made elsewhere (CLI folders, exports) -----------------------------------------------
+
+  async openFiles(files: RunFile[]): Promise<void> {
+    this.pageError = null;
+    const { opened, errors } = await this.saved.openRecords(files);
+    this.openedNote = opened.length ? `Opened ${opened.length} run${opened.length === 1 ? '' : 's'}.` : null;
+    if (errors.length) this.pageError = errors.join(' · ');
+    if (opened.length === 1 && !this.active) await this.openSaved(opened[0].id);
+  }
+
+  // ---- References -----------------------------------------------------------------------------
+
+  /** Audio: a file picked or dropped on the reference panel: decode, cut the clip, run with it. */
+  async useAudioFile(file: File): Promise<void> {
+    const spec = this.pickedManifest?.inputSpec;
+    if (!spec || spec.modality !== 'audio') return;
+    this.pageError = null;
+    try {
+      this.userReference = await loadReferenceClip(file, { length: spec.shape[0], sampleRate: spec.sampleRate ?? 20000, padWithZeros: this.padWithZeros });
+    } catch (err) {
+      this.pageError = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    if (!this.active && this.client.state === 'ready') this.start();
+  }
+
+  useBundledAudio(): void {
+    this.userReference = null;
+    this.start();
+  }
+
+  pickImage(choice: ImageReferenceChoice): void {
+    this.pageError = null;
+    this.imageReference = choice;
+    history.replaceState(null, '', this.shareSearch());
+  }
+
+  pickModel(): void {
+    this.imageReference = { kind: 'bundled', index: 0 };
+    this.userReference = null;
+    this.grid = null;
+    history.replaceState(null, '', this.shareSearch());
+  }
+
+  /** Imported models: after an import the new model is picked; a deleted picked model gives way to the first. */
+  pickImported(id: string): void {
+    this.model = id;
+    this.pickModel();
+  }
+
+  deleteImported(id: string): void {
+    if (id === this.model) this.pickImported(this.client.models.find((m) => m.id !== id)?.id ?? this.model);
+    this.client.deleteModel(id);
+  }
+
+  deleteSaved(id: string): void {
+    void this.saved.delete(id);
+  }
+}
+
+function pickSettings(p: PageParams): RunSettingsState {
+  const { preset, steps, passes, seed, optimizer, learningRate, eta0, fakeRelu, tv, alphaNorm, alpha, measure } = p;
+  return { preset, steps, passes, seed, optimizer, learningRate, eta0, fakeRelu, tv, alphaNorm, alpha, measure };
+}
