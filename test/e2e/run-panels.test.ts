@@ -39,16 +39,17 @@ describe('stopped, reopened and resumed runs show the live run\'s panels', () =>
       await waitForStatus(page, ['ready'], TIMEOUT);
       await page.click('[data-testid="run"]');
       await waitForStep(page, 30, TIMEOUT);
-      // Pause (a checkpoint is saved), then Stop: no measurement so far (every 5000 steps here).
+      // Pause (a checkpoint is saved), then Stop: measured only at step 0 so far (every 5000 steps here).
       await page.click('[data-testid="pause"]');
       await waitForStatus(page, ['paused'], TIMEOUT);
-      expect(await page.locator('[data-testid="stage-metrics-grid"]').getAttribute('data-step')).toBe('');
+      const stoppedAt = await textOf(page, 'step');
+      expect(await page.locator('[data-testid="stage-metrics-grid"]').getAttribute('data-step')).toBe('0');
       await page.click('[data-testid="stop"]');
       await waitForStatus(page, ['stopped'], TIMEOUT);
-      // Measured where it stopped: the grid shows numbers at the stopped step, not "-".
-      await page.waitForFunction(() => document.querySelector('[data-testid="stage-metrics-grid"]')?.getAttribute('data-step') !== '', null, { timeout: 30_000 });
-      const stoppedAt = await textOf(page, 'step');
-      expect(await page.locator('[data-testid="stage-metrics-grid"]').getAttribute('data-step')).toBe(stoppedAt);
+      // Measured where it stopped: the grid shows the numbers of the stopped step.
+      await page.waitForFunction((s) => document.querySelector('[data-testid="stage-metrics-grid"]')?.getAttribute('data-step') === s,
+        stoppedAt, { timeout: 30_000 });
+      expect(await textOf(page, 'step')).toBe(stoppedAt);
       const live = await panels(page);
       for (const id of CANVASES) expect(live[id].some((v, i) => i % 4 !== 3 && v !== 0), id).toBe(true);
       const runId = await page.locator('[data-testid="run-list"] li.current').getAttribute('data-run-id');
