@@ -13,6 +13,8 @@ import { isLive, latestMetrics, type PageStatus, type RunHistory, type SessionEv
 import { newRunId, type SavedReference, type SavedRun } from '../export/saved-run.ts';
 import { weightsHashOf } from '../models/weights-hash.ts';
 import { runConfigFor } from '../engine/run-recipe.ts';
+import type { NullDistribution } from '../engine/types.ts';
+import { fetchModelSource } from '../models/source-fetch.ts';
 import { isFinished, markDone, markFailed, markRunning, newGrid, nextStage, stopAll, type AllStagesGrid, type GridCell } from './all-stages.ts';
 import { metamerFile, runJsonFile } from '../export/metamer-file.ts';
 import { gridZip, gridFolderName, gridIndex } from '../export/grid-zip.ts';
@@ -172,6 +174,15 @@ export class Playground {
     // The null histograms of its model, when the current run's are that model's.
     const nullStages = this.session.history.modelId === r.modelId ? this.session.history.nullStages : null;
     this.session.dispatch({ type: 'open', run: r, manifest, nullStages });
+    // A built-in model's stored null is a static file: fetch it for the null histograms.
+    if (!nullStages && manifest?.null && !this.client.imported[manifest.id]) {
+      fetchModelSource(`${import.meta.env.BASE_URL}models/`).readJson<NullDistribution>(`${manifest.id}/${manifest.null}`)
+        .then((d) => {
+          const h = this.session.history;
+          if (h.shown && h.id === r.id) this.session.dispatch({ type: 'null', modelId: r.modelId, stages: d.stages });
+        })
+        .catch((err: unknown) => console.warn(`null histograms unavailable: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
 
   resume(): void {

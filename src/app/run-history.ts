@@ -88,7 +88,9 @@ export type PageEvent =
   /** A run starts in the worker: new, or continuing `resumed` from its checkpoint. */
   | { type: 'begin'; id: string; modelId: string; config: RunConfig; resumed?: SavedRun; record?: RecordContext }
   /** A saved run is shown (reopened from the list, a grid cell, an opened file). */
-  | { type: 'open'; run: SavedRun; nullStages?: NullDistribution['stages'] | null; manifest?: ModelManifest | null };
+  | { type: 'open'; run: SavedRun; nullStages?: NullDistribution['stages'] | null; manifest?: ModelManifest | null }
+  /** The stored null of a shown run's model, fetched after it was opened. */
+  | { type: 'null'; modelId: string; stages: NullDistribution['stages'] };
 
 export type SessionEvent = PageEvent | WorkerEvent;
 
@@ -180,6 +182,7 @@ function step(h: RunHistory, e: SessionEvent): RunHistory {
     case 'engine':
       return h.shown || h.status === 'idle' ? h : engineStep(h, e.event);
     case 'null-built':
+    case 'null':
       return h.modelId === e.modelId ? { ...h, nullStages: e.stages } : h;
     default:
       return h;

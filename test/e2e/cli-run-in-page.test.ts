@@ -66,6 +66,10 @@ describe('a CLI run in the page', () => {
       expect(await textOf(page, 'loss-first')).toBe(record.lossHistory[0].loss.toPrecision(6));
       expect(await textOf(page, 'loss-last')).toBe(record.lossHistory.at(-1)!.loss.toPrecision(6));
       expect(await page.locator('[data-testid="grid-verdict"]').count()).toBe(1);
+      // The model's stored null histograms come with it (the dashed null maximum in every cell of the row).
+      const row0 = page.locator('[data-testid="stage-metrics-grid"] tr[data-stage="relu0"]');
+      await row0.locator('[data-testid="null-max"]').first().waitFor({ state: 'attached', timeout: 30_000 });
+      expect(await row0.locator('[data-testid="null-max"]').count()).toBe(3);
       // The metamer canvas shows the CLI's metamer.npy (8-bit canvas: within one grey level).
       const metamer = parseNpy(readFileSync(join(runDir, 'metamer.npy'))).data;
       const rgba = await canvasPixels(page, 'metamer-canvas');
