@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureWasmDepthwiseBackprop } from '../graph/wasm-depthwise-backprop.ts';
-import { conv2dInputGradFast, flippedFilter } from './wasm-conv-input-grad.ts';
+import { conv2dInputGradFast, flippedFilter, phaseFilter } from './wasm-conv-input-grad.ts';
 import type { OnnxNode } from './onnx-ir.ts';
 import { attrInt, attrInts, attrString, opError, required, type OpArgs, type OpImpl } from './onnx-op-args.ts';
 
@@ -150,7 +150,8 @@ const conv: OpImpl = (a) => {
     const f = a.derived(key, [1], ([t]) => filter(t)) as tf.Tensor4D;
     if (!constantFilter) return tf.conv2d(xg, f, win.strides, pad, 'NHWC');
     const flipped = () => a.derived(`${key}-flipped`, [1], ([t]) => flippedFilter(filter(t))) as tf.Tensor4D;
-    return conv2dInputGradFast(xg, f, flipped, win.strides, win.pads);
+    const phased = () => a.derived(`${key}-phased`, [1], ([t]) => phaseFilter(filter(t), win.strides)) as tf.Tensor4D;
+    return conv2dInputGradFast(xg, f, flipped, win.strides, win.pads, phased);
   };
   if (group === 1) {
     y = conv2d(xh, 'hwio', (t) => dilateFilter(filterHWIO(t), win.dilations));
