@@ -10,7 +10,7 @@ backward of the 2-s cochleagram, written in torch below from scripts/cochleagram
 The loop is the paper's normalised-gradient step, the one src/engine/metamer-run.ts takes:
     L = ||A - A'(x)|| / ||A||,  x <- clamp(x - eta g / (||g|| + 1e-10), lo, hi)
 on one thread (torch.set_num_threads(1)). Timing excludes start-up: the rate is the difference
-of N2 and N1 steps over the difference of their times. Prints one JSON line.
+of N2 and N1 steps over the difference of their process CPU times. Prints one JSON line.
 """
 import json
 import os
@@ -189,11 +189,12 @@ def cochleagram_loop():
 
 def timed(step, n1, n2):
     step(1)  # warm-up (allocator, first-call set-up)
-    t0 = time.perf_counter()
+    # Process CPU time (all threads), as the Node side: other jobs on a shared machine do not inflate it.
+    t0 = time.process_time()
     step(n1)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     step(n2)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     # Rate from the difference of the N2- and N1-step runs: constant per-call costs cancel.
     return (n2 - n1) / ((t2 - t1) - (t1 - t0))
 
