@@ -50,8 +50,11 @@ export class EnvelopeDownsampler {
       const blockRows = tf.reshape(padded, [channels * this.blocks, d]) as tf.Tensor2D;
       const products = tf.reshape(matMulConstRight(blockRows, this.tapMatrix), [channels, this.blocks, k]);
       // frame m = sum_j products[:, m + j, j]; every m + j < blocks (the frames are "valid").
-      const diagonals = Array.from({ length: k }, (_, j) => tf.slice(products, [0, j, j], [channels, this.frames, 1]));
-      return tf.reshape(tf.addN(diagonals), [channels, this.frames]) as tf.Tensor2D;
+      // Tap block j first ([k, channels, blocks]): each diagonal is then a slice of whole runs of
+      // `frames` values (wasm's Slice copies one innermost run at a time; with j last, one value).
+      const byTap = tf.transpose(products, [2, 0, 1]);
+      const diagonals = Array.from({ length: k }, (_, j) => tf.reshape(tf.slice(byTap, [j, 0, j], [1, channels, this.frames]), [channels, this.frames]));
+      return tf.addN(diagonals) as tf.Tensor2D;
     });
   }
 

@@ -1,0 +1,13 @@
+import * as tf from '@tensorflow/tfjs';
+import { useNodeBackend } from '../src/platform/tf-node.ts';
+await useNodeBackend('wasm');
+const t = (name: string, f: () => tf.Tensor) => { f().dispose(); const c0=process.cpuUsage(); const t0=performance.now(); for (let i=0;i<3;i++) { const y=f(); y.dataSync(); y.dispose(); } const c=process.cpuUsage(c0); console.log(name.padEnd(30), ((performance.now()-t0)/3).toFixed(1), 'ms wall', ((c.user+c.system)/3000).toFixed(1), 'ms cpu'); };
+const M = tf.randomNormal([101, 200]); const MT = tf.transpose(M);
+const X = tf.randomNormal([200, 42200]);
+const Xt = tf.randomNormal([42200, 200]);
+const S = tf.randomNormal([200, 200]);
+t('M@X [101,200]@[200,42200]', () => tf.matMul(M, X));
+t('trick (X^T M^T)^T', () => tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(X), MT))));
+t('Xt@S [42200,200]@[200,200]', () => tf.matMul(Xt, S));
+t('transpose [200,42200]', () => tf.transpose(X));
+t('Xt@M^T [42200,200]@[200,101]', () => tf.matMul(Xt, MT));
