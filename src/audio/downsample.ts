@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constMatrix, matMulConstRight, type ConstMatrix } from './const-matmul.ts';
+import { fastGradients } from '../platform/fast-gradients.ts';
 
 export class EnvelopeDownsampler {
   readonly stride: number;
@@ -52,6 +53,11 @@ export class EnvelopeDownsampler {
       // frame m = sum_j products[:, m + j, j]; every m + j < blocks (the frames are "valid").
       // Tap block j first ([k, channels, blocks]): each diagonal is then a slice of whole runs of
       // `frames` values (wasm's Slice copies one innermost run at a time; with j last, one value).
+      if (!fastGradients()) {
+        // The plain formulation (bench --speedup's "before"): one slice per diagonal with j last.
+        const slices = Array.from({ length: k }, (_, j) => tf.slice(products, [0, j, j], [channels, this.frames, 1]));
+        return tf.reshape(tf.addN(slices), [channels, this.frames]) as tf.Tensor2D;
+      }
       const byTap = tf.transpose(products, [2, 0, 1]);
       const diagonals = Array.from({ length: k }, (_, j) => tf.reshape(tf.slice(byTap, [j, 0, j], [1, channels, this.frames]), [channels, this.frames]));
       return tf.addN(diagonals) as tf.Tensor2D;
