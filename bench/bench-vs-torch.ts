@@ -21,6 +21,7 @@ import { MetamerRun } from '../src/engine/metamer-run.ts';
 import { makeRunConfig } from '../src/engine/presets.ts';
 import { Rng } from '../src/engine/random.ts';
 import { parseNpy } from '../src/io/npy.ts';
+import { setFastGradients } from '../src/platform/fast-gradients.ts';
 
 export const TORCH_CASES = ['resnet96', 'alexnet224', 'cochleagram'] as const;
 export type TorchCase = (typeof TORCH_CASES)[number];
@@ -42,6 +43,8 @@ export interface VsTorchRow {
   case: TorchCase;
   label: string;
   projectStepsPerSecond: number[];
+  /** The same with the fast gradient paths off (fast-gradients.ts): the main branch's formulations. */
+  projectBeforeStepsPerSecond: number[];
   torchStepsPerSecond: number[];
   /** Per round, this project / PyTorch. */
   ratios: number[];
@@ -135,16 +138,20 @@ export async function benchVsTorch(cases: readonly TorchCase[], rounds: number):
       python(['export', c, dir]);
       const stepper = await projectStepper(c, dir);
       const [n1, n2] = STEPS[c];
-      const row: VsTorchRow = { case: c, label: CASE_LABELS[c], projectStepsPerSecond: [], torchStepsPerSecond: [], ratios: [], medianRatio: 0 };
+      const row: VsTorchRow = { case: c, label: CASE_LABELS[c], projectStepsPerSecond: [], projectBeforeStepsPerSecond: [], torchStepsPerSecond: [], ratios: [], medianRatio: 0 };
       try {
         for (let r = 0; r < rounds; r++) {
+          setFastGradients(false);
+          const before = rateOf(stepper.step, n1, n2);
+          setFastGradients(true);
           const mine = rateOf(stepper.step, n1, n2);
+          row.projectBeforeStepsPerSecond.push(before);
           const out = JSON.parse(python(['time', c, dir, String(n1), String(n2)]).trim().split('\n').pop()!) as TorchVersions & { stepsPerSecond: number };
           versions = { torch: out.torch, threads: out.threads, python: out.python, numpy: out.numpy };
           row.projectStepsPerSecond.push(mine);
           row.torchStepsPerSecond.push(out.stepsPerSecond);
           row.ratios.push(mine / out.stepsPerSecond);
-          console.error(`  ${c} round ${r + 1}: project ${mine.toFixed(2)} steps/s, torch ${out.stepsPerSecond.toFixed(2)} steps/s, ratio ${(mine / out.stepsPerSecond).toFixed(2)}`);
+          console.error(`  ${c} round ${r + 1}: project ${mine.toFixed(2)} steps/s (fast paths off: ${before.toFixed(2)}), torch ${out.stepsPerSecond.toFixed(2)} steps/s, ratio ${(mine / out.stepsPerSecond).toFixed(2)}`);
         }
       } finally {
         stepper.dispose();

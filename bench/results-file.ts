@@ -65,10 +65,12 @@ function renderMarkdown(r: Partial<BenchResults>): string {
         'rates are the difference of an N2- and an N1-step run (start-up excluded), in process CPU time (user + system, all threads). Ratio = this project / PyTorch ' +
         '(> 1: this project is faster). The machine was shared with other jobs: the spread across rounds is the noise.',
       '',
-      '| case | this project (steps/s) | PyTorch (steps/s) | ratio per round | median ratio |',
-      '|---|---|---|---|---|',
+      '| case | this project (steps/s) | fast paths off (steps/s) | PyTorch (steps/s) | ratio per round | median ratio |',
+      '|---|---|---|---|---|---|',
       ...r.vsTorch.rows.map(
-        (x) => `| ${x.label} | ${range(x.projectStepsPerSecond)} | ${range(x.torchStepsPerSecond)} | ${x.ratios.map(fmt).join(', ')} | **${fmt(x.medianRatio)}** |`,
+        (x) =>
+          `| ${x.label} | ${range(x.projectStepsPerSecond)} | ${x.projectBeforeStepsPerSecond ? range(x.projectBeforeStepsPerSecond) : ''} | ` +
+          `${range(x.torchStepsPerSecond)} | ${x.ratios.map(fmt).join(', ')} | **${fmt(x.medianRatio)}** |`,
       ),
       '',
     );
