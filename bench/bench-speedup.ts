@@ -8,7 +8,7 @@ import { MetamerRun } from '../src/engine/metamer-run.ts';
 import { makeRunConfig } from '../src/engine/presets.ts';
 import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference } from '../src/models/registry.ts';
 import { nodeModelSource } from '../src/models/source-node.ts';
-import { setFastGradients } from '../src/platform/fast-gradients.ts';
+import { setFastGradients } from '../src/engine/fast-gradients.ts';
 import { rateOf } from './bench-vs-torch.ts';
 
 export interface SpeedupRow {

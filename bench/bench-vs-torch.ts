@@ -21,7 +21,7 @@ import { MetamerRun } from '../src/engine/metamer-run.ts';
 import { makeRunConfig } from '../src/engine/presets.ts';
 import { Rng } from '../src/engine/random.ts';
 import { parseNpy } from '../src/io/npy.ts';
-import { setFastGradients } from '../src/platform/fast-gradients.ts';
+import { setFastGradients } from '../src/engine/fast-gradients.ts';
 
 export const TORCH_CASES = ['resnet96', 'alexnet224', 'cochleagram'] as const;
 export type TorchCase = (typeof TORCH_CASES)[number];

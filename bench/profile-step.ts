@@ -17,7 +17,7 @@ import { makeRunConfig } from '../src/engine/presets.ts';
 import { loadReference } from '../src/models/registry.ts';
 import { nodeModelSource } from '../src/models/source-node.ts';
 import { parseNpy } from '../src/io/npy.ts';
-import { setFastGradients } from '../src/platform/fast-gradients.ts';
+import { setFastGradients } from '../src/engine/fast-gradients.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constMatrix, matMulConstRight, type ConstMatrix } from './const-matmul.ts';
-import { fastGradients } from '../platform/fast-gradients.ts';
+import { fastGradients } from '../engine/fast-gradients.ts';
 
 export class EnvelopeDownsampler {
   readonly stride: number;

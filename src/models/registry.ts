@@ -9,6 +9,7 @@ import { Rng } from '../engine/random.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import type { LoadedModel, ModelManifest, ModelSource } from './manifest.ts';
 import { buildHmaxModel } from './hmax/hmax-model.ts';
+import { installFastWasmConvBackprop } from './wasm-conv-backprop-input.ts';
 import { buildSpectempModel } from './spectemp/spectemp-model.ts';
 import { loadSpeechReference, speechStimuli } from './spectemp/natural-audio.ts';
 import { cropImage, decodePng, type PixelImage } from './png-image.ts';
@@ -116,6 +117,7 @@ export async function loadModelFromManifest(manifest: ModelManifest, source: Mod
       throw new Error(`null distribution ${id}/${manifest.null} has format ${JSON.stringify(nullDistribution?.format)}, expected "metamer-null/1"`);
     }
   }
+  installFastWasmConvBackprop(); // wasm's convolution input gradient as XNNPACK forward convs
   const model = await build(manifest, files);
   return { manifest, model, nullDistribution };
 }

@@ -11,7 +11,6 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BACKEND_ORDER, backendOrder, type BrowserBackend } from './backend-names.ts';
-import { installFastWasmConvBackprop } from './wasm-conv-backprop-input.ts';
 import type { BackendFallback } from './backend-names.ts';
 
 export { BACKEND_ORDER, backendOrder, type BrowserBackend, type BackendFallback };
@@ -77,7 +76,6 @@ export async function chooseBackend(preferred?: BrowserBackend): Promise<Backend
         continue;
       }
       await tf.ready();
-      if (backend === 'wasm') installFastWasmConvBackprop();
       const bad = await smokeTest();
       if (bad) {
         fallbacks.push({ backend, reason: bad });

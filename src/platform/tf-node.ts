@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { installFastWasmConvBackprop } from './wasm-conv-backprop-input.ts';
 
 export type NodeBackend = 'wasm' | 'cpu';
 export const NODE_BACKENDS: readonly NodeBackend[] = ['wasm', 'cpu'];
@@ -27,6 +26,5 @@ export async function useNodeBackend(name: NodeBackend = 'wasm'): Promise<typeof
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs backend "${name}" failed to initialise`);
   await tf.ready();
-  if (name === 'wasm') installFastWasmConvBackprop();
   return tf;
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
 import { EnvelopeDownsampler } from '../../src/audio/downsample.ts';
-import { setFastGradients } from '../../src/platform/fast-gradients.ts';
+import { setFastGradients } from '../../src/engine/fast-gradients.ts';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');

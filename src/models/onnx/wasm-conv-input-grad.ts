@@ -18,7 +18,7 @@
  * phase filters wider than the input, and pads of k or more use plain tf.conv2d.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastGradients } from '../../platform/fast-gradients.ts';
+import { fastGradients } from '../../engine/fast-gradients.ts';
 
 type Pair = [number, number];
 

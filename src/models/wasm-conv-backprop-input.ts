@@ -14,10 +14,12 @@
  *   into the image and crops the pads.
  *
  * The rearranged filter is cached per filter tensor (weights do not change). Anything else
- * (NCHW, pads of k or more, the switch in fast-gradients.ts off) runs the stock kernel.
+ * (NCHW, pads of k or more, the switch in engine/fast-gradients.ts off) runs the stock kernel.
+ * Installed by loadModelFromManifest (every model loads through it), like the depthwise
+ * kernel of graph/wasm-depthwise-backprop.ts; it replaces the kernel for the process.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastGradients } from './fast-gradients.ts';
+import { fastGradients } from '../engine/fast-gradients.ts';
 
 const KERNEL = 'Conv2DBackpropInput';
 

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { setFastGradients } from '../../src/platform/fast-gradients.ts';
-import { phaseFilterValues } from '../../src/platform/wasm-conv-backprop-input.ts';
+import { setFastGradients } from '../../src/engine/fast-gradients.ts';
+import { installFastWasmConvBackprop, phaseFilterValues } from '../../src/models/wasm-conv-backprop-input.ts';
 import { referenceConvInputGrad } from './conv-input-grad-reference.ts';
 
 beforeAll(async () => {
-  await useNodeBackend('wasm'); // installs the fast Conv2DBackpropInput
+  await useNodeBackend('wasm');
+  installFastWasmConvBackprop();
 });
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
