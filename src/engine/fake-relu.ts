@@ -19,3 +19,30 @@ export function fakeRelu<T extends tf.Tensor>(x: T): T {
 export function relu<T extends tf.Tensor>(x: T, fake: boolean): T {
   return fake ? fakeRelu(x) : tf.relu(x);
 }
+
+/**
+ * Batch-masked fake ReLU for a batch of independent images (all-stages runs): forward
+ * max(x, 0) for every image; backward the identity for images b with fake[b], the true ReLU
+ * gradient (dy where x > 0) for the others. fake.length must equal x.shape[0].
+ */
+export function fakeReluWhere<T extends tf.Tensor>(x: T, fake: readonly boolean[]): T {
+  if (fake.length !== x.shape[0]) {
+    throw new Error(`fakeReluWhere: ${fake.length} flags for a batch of ${x.shape[0]}`);
+  }
+  if (fake.every((f) => f)) return fakeRelu(x);
+  if (!fake.some((f) => f)) return tf.relu(x);
+  const maskShape = [fake.length, ...x.shape.slice(1).map(() => 1)];
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+    const v = input as tf.Tensor;
+    (save as tf.GradSaveFunc)([v]);
+    return {
+      value: tf.relu(v),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const identity = tf.tensor(fake.map((f) => (f ? 1 : 0)), maskShape, 'bool');
+        return tf.where(tf.logicalOr(identity, tf.greater(saved[0], 0)), dy, tf.zerosLike(dy));
+      },
+    };
+  });
+  return op(x) as T;
+}
+

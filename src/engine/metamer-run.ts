@@ -111,7 +111,7 @@ let macrotaskChannel: MessageChannel | null = null;
 const macrotaskQueue: (() => void)[] = [];
 
 /** Resolves on a fresh macrotask (setImmediate in Node; a MessageChannel in browsers/workers: no 4 ms clamp). */
-function macrotask(): Promise<void> {
+export function macrotask(): Promise<void> {
   return new Promise((resolve) => {
     const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
     if (typeof g.setImmediate === 'function') {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fakeRelu } from './fake-relu.ts';
+import { forwardChainEach, type StageChain } from './stage-chain.ts';
 import type { ClassReadout, ForwardOptions, InputSpec, LossSchedule, StagedModel } from './types.ts';
 
 /**
@@ -73,6 +74,13 @@ function checkRequest(model: { stages: readonly string[] }, stages: readonly str
   }
 }
 
+function checkBatchInput(id: string, x: tf.Tensor, spec: InputSpec, images: number): void {
+  const want = [images, ...spec.shape];
+  if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i])) {
+    throw new Error(`Model "${id}": a batch for ${images} stages must have shape [${want}], got [${x.shape}]`);
+  }
+}
+
 function checkInput(id: string, x: tf.Tensor, spec: InputSpec): void {
   const want = [1, ...spec.shape];
   if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i])) {
@@ -110,6 +118,11 @@ export interface FunctionModelOptions {
   dispose?(): void;
   /** Apply inputSpec.normalization before forward/readout (default true). */
   normalize?: boolean;
+  /**
+   * The model as a chain of stage blocks (its stages, same order), for batched all-stages
+   * runs (forwardEach). Its blocks receive the normalised input, like forward.
+   */
+  chain?: StageChain;
 }
 
 /** A StagedModel from a forward function, with the contract checked on every call. */
@@ -153,6 +166,17 @@ export function stagedModelFromFunction(o: FunctionModelOptions): StagedModel {
       o.dispose?.();
     },
   };
+  if (o.chain) {
+    const chain = o.chain;
+    if (chain.stages.join('\n') !== stages.join('\n')) {
+      throw new Error(`Model "${o.id}": its chain has stages [${chain.stages.join(', ')}], the model [${stages.join(', ')}]`);
+    }
+    model.forwardEach = (x, stageOf, opts) => {
+      if (disposed) throw new Error(`Model "${o.id}" has been disposed`);
+      checkBatchInput(o.id, x, spec, stageOf.length);
+      return tf.tidy(() => forwardChainEach(chain, prep(x), stageOf, opts?.fakeRelu === true));
+    };
+  }
   if (o.readout) {
     const r = o.readout;
     (model as { readout?: ClassReadout }).readout = {

@@ -44,6 +44,11 @@ export interface ForwardOptions {
   fakeReluStage?: string;
 }
 
+export interface BatchForwardOptions {
+  /** Fake ReLU at each image's own stage (true ReLU everywhere else). Default false. */
+  fakeRelu?: boolean;
+}
+
 /** Where the optimisation stands, handed to loss schedules. */
 export interface StepContext {
   /** Global step index, 0-based. */
@@ -85,6 +90,15 @@ export interface StagedModel {
    * ([1, ...inputSpec.shape]). Differentiable w.r.t. x. Caller disposes the results.
    */
   forward(x: tf.Tensor, stages: readonly string[], opts?: ForwardOptions): Record<string, tf.Tensor>;
+  /**
+   * Optional batched forward for all-stages runs (engine/batched-metamer-run.ts): x is
+   * [B, ...inputSpec.shape] raw, stageOf[b] the stage of image b (ordered shallow to deep);
+   * returns image b's activation at stageOf[b] as [1, ...stageShape]. With fakeRelu, image b
+   * gets the fake ReLU at stageOf[b] only. Images must not interact (no batch statistics).
+   * Differentiable w.r.t. x; the caller disposes the results. Models without it run an
+   * all-stages batch as separate runs, one after another.
+   */
+  forwardEach?(x: tf.Tensor, stageOf: readonly string[], opts?: BatchForwardOptions): tf.Tensor[];
   readonly readout?: ClassReadout;
   /** Optional schedule restricting the loss at a generation stage. */
   lossSchedule?(stage: string): LossSchedule | null;

@@ -6,7 +6,8 @@
  * flattened stages: see hmax-layout.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ForwardOptions, InputSpec, LossSchedule, StagedModel } from '../../engine/types.ts';
+import type { BatchForwardOptions, ForwardOptions, InputSpec, LossSchedule, StagedModel } from '../../engine/types.ts';
+import { forwardChainEach, type StageChain } from '../../engine/stage-chain.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
 import { scaleKernel } from './gabor.ts';
 import { hmaxLayout, prototypeCount, prototypeOffset, type HmaxLayout, type HmaxParams } from './hmax-layout.ts';
@@ -42,6 +43,11 @@ function boxConvs(n: number, padding: 'same' | 'valid'): [FastConv, FastConv] {
     new FastConv(tf.ones([n, 1, 1, 1]) as tf.Tensor4D, padding),
     new FastConv(tf.ones([1, n, 1, 1]) as tf.Tensor4D, padding),
   ];
+}
+
+/** Maps [B, h, w, c] flattened per image and concatenated: [B, sum of h w c]. */
+function flatConcat(maps: tf.Tensor[]): tf.Tensor {
+  return tf.concat(maps.map((t) => tf.reshape(t, [t.shape[0], -1])), 1);
 }
 
 export class HmaxModel implements StagedModel {
@@ -167,14 +173,36 @@ export class HmaxModel implements StagedModel {
       if (want.has('S1')) out.S1 = tf.concat(s1, 3);
       if (depth < 1) return out;
       const c1 = this.c1Bands(s1);
-      if (want.has('C1')) out.C1 = tf.concat(c1.map((t) => tf.reshape(t, [1, -1])), 1);
+      if (want.has('C1')) out.C1 = flatConcat(c1);
       if (depth < 2) return out;
       const s2 = this.s2Blocks(c1);
-      if (want.has('S2')) out.S2 = tf.concat(s2.map((t) => tf.reshape(t, [1, -1])), 1);
+      if (want.has('S2')) out.S2 = flatConcat(s2);
       if (depth < 3) return out;
       out.C2 = this.c2(s2);
       return out;
     });
+  }
+
+  /** The stages as a chain of blocks (S1 scales -> C1 bands -> S2 blocks -> C2), for batched runs. No ReLUs. */
+  private readonly chain: StageChain = {
+    stages: HMAX_STAGES,
+    block: (k, state) => {
+      if (k === 0) return this.s1Scales(state[0] as tf.Tensor4D);
+      if (k === 1) return this.c1Bands(state as tf.Tensor4D[]);
+      if (k === 2) return this.s2Blocks(state as tf.Tensor4D[]);
+      return [this.c2(state as tf.Tensor4D[])];
+    },
+    read: (k, state) => (k === 0 ? tf.concat(state, 3) : k === 3 ? state[0] : flatConcat(state)),
+  };
+
+  /** Batched all-stages forward (StagedModel.forwardEach): image b up to its own stage only. */
+  forwardEach(x: tf.Tensor, stageOf: readonly string[], _opts?: BatchForwardOptions): tf.Tensor[] {
+    const [H, W, C] = this.inputSpec.shape;
+    const B = stageOf.length;
+    if (x.shape.length !== 4 || x.shape[0] !== B || x.shape[1] !== H || x.shape[2] !== W || x.shape[3] !== C) {
+      throw new Error(`HMAX batch for ${B} stages must be [${B}, ${H}, ${W}, ${C}], got [${x.shape}]`);
+    }
+    return tf.tidy(() => forwardChainEach(this.chain, x, stageOf, false));
   }
 
   /** C1 band maps [1, h_b, w_b, orientations] (for prototype sampling). Caller disposes. */

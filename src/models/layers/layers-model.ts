@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stagedModelFromFunction, stagedModelFromLayersModel } from '../../engine/staged-model.ts';
 import type { StagedModel } from '../../engine/types.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
-import { runOps, sequentialOps } from './sequential-ops.ts';
+import { opsChain, runOps, sequentialOps } from './sequential-ops.ts';
 
 export interface LayersModelParams {
   /** Path of the Keras-style model.json, relative to models/<id>/. Weight paths are relative to it. */
@@ -120,6 +120,7 @@ export function stagedModelFromSequential(model: tf.LayersModel, manifest: Model
     readout: labels
       ? { labels, logits: (x) => runOps(ops, x, new Set([readoutAt]), -1).get(readoutAt)! }
       : undefined,
+    chain: opsChain(ops, order, order.map((s) => stageOp.get(s)!)),
     dispose: () => model.dispose(),
   });
 }

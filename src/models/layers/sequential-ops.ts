@@ -13,7 +13,16 @@
  * else throws at build time, naming the layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fakeRelu } from '../../engine/fake-relu.ts';
+import { fakeRelu, fakeReluWhere } from '../../engine/fake-relu.ts';
+import type { StageChain } from '../../engine/stage-chain.ts';
+
+/** Fake ReLU for the whole input (a boolean) or per image of a batch (one flag per image). */
+export type FakeFlags = boolean | readonly boolean[];
+
+function relu(y: tf.Tensor, fake: FakeFlags): tf.Tensor {
+  if (typeof fake !== 'boolean') return fakeReluWhere(y, fake);
+  return fake ? fakeRelu(y) : tf.relu(y);
+}
 
 /** One layer as an op on the activations; `fake` replaces its ReLU by the fake ReLU. */
 export interface LayerOp {
@@ -21,7 +30,7 @@ export interface LayerOp {
   className: string;
   /** True if the op's output is a ReLU's output (so a fake ReLU applies to it). */
   endsInRelu: boolean;
-  apply(x: tf.Tensor, fake: boolean): tf.Tensor;
+  apply(x: tf.Tensor, fake: FakeFlags): tf.Tensor;
 }
 
 type Padding = 'same' | 'valid';
@@ -63,9 +72,8 @@ function channelsLast(layer: tf.layers.Layer, f: string): void {
   if (f !== 'channelsLast') throw unsupported(layer, `data format "${f}" is not supported (channels last only)`);
 }
 
-function withActivation(act: 'relu' | 'linear', y: tf.Tensor, fake: boolean): tf.Tensor {
-  if (act === 'linear') return y;
-  return fake ? fakeRelu(y) : tf.relu(y);
+function withActivation(act: 'relu' | 'linear', y: tf.Tensor, fake: FakeFlags): tf.Tensor {
+  return act === 'linear' ? y : relu(y, fake);
 }
 
 function layerOp(layer: tf.layers.Layer): LayerOp | null {
@@ -116,7 +124,7 @@ function layerOp(layer: tf.layers.Layer): LayerOp | null {
     case 'ReLU': {
       const maxValue = (layer as unknown as { maxValue?: number | null }).maxValue;
       return op(true, (x, fake) => {
-        const y = fake ? fakeRelu(x) : tf.relu(x);
+        const y = relu(x, fake);
         return maxValue != null ? tf.minimum(y, maxValue) : y;
       });
     }
@@ -146,4 +154,26 @@ export function runOps(ops: readonly LayerOp[], x: tf.Tensor, keep: ReadonlySet<
     if (keep.has(k)) out.set(k, h);
   }
   return out;
+}
+
+/**
+ * The ops as a StageChain for batched all-stages runs: stage k is the output of op
+ * stageOps[k] (increasing); block k runs the ops after stage k-1's op up to stage k's, the
+ * fake ReLU (per image) at stage k's op only if it ends in a ReLU.
+ */
+export function opsChain(ops: readonly LayerOp[], stages: readonly string[], stageOps: readonly number[]): StageChain {
+  if (stageOps.some((k, i) => i > 0 && k <= stageOps[i - 1])) {
+    throw new Error(`opsChain: stage ops [${stageOps.join(', ')}] are not increasing`);
+  }
+  return {
+    stages,
+    block(k, state, fake) {
+      let h = state[0];
+      for (let i = k === 0 ? 0 : stageOps[k - 1] + 1; i <= stageOps[k]; i++) {
+        h = ops[i].apply(h, i === stageOps[k] && ops[i].endsInRelu ? fake : false);
+      }
+      return [h];
+    },
+    read: (_k, state) => state[0],
+  };
 }
