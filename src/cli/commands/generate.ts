@@ -22,7 +22,8 @@ import { encodeWav } from '../../audio/wav.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
 import { judgeMetamer } from '../../models/judge.ts';
 import { weightsHashOf } from '../../models/weights-hash.ts';
-import { isModelPath, readNullFile, resolveModel, stageList } from '../model-arg.ts';
+import { ALL_STAGES, generateAllStages } from './generate-all.ts';
+import { isModelPath, readNullFile, resolveModel, stageList, type ResolvedModel } from '../model-arg.ts';
 
 /** The options `generate` takes (the run settings mirror the page's, one recipe: src/engine/run-recipe.ts). */
 const GENERATE_OPTIONS = {
@@ -113,10 +114,65 @@ export async function writeRunFolder(dir: string, run: SavedRun, manifest: Model
   return files;
 }
 
+/** What a finished run leaves, for its record (runRecord). */
+export interface FinishedRun {
+  loaded: ResolvedModel;
+  /** --model as given (an id or a model file). */
+  modelArg: string;
+  stage: string;
+  config: RunConfig;
+  measure: 'all' | 'stage';
+  inputPath: string;
+  /** [1, ...shape] raw stimuli. */
+  reference: tfTypes.Tensor;
+  metamer: tfTypes.Tensor;
+  history: StepRecord[];
+  /** The metric history; its last entry holds the final metrics. */
+  metricHistory: MetricsEntry[];
+  outcome: string;
+  /** Date.now() when the run started. */
+  started: number;
+  total: number;
+}
+
+/**
+ * A finished run as the page's run record (SavedRun, written by writeRunFolder), with the
+ * paper's success test at its stage, and that verdict as one line for the terminal. Used by a
+ * single run and by every stage of `--stage all`.
+ */
+export async function runRecord(tf: typeof tfTypes, r: FinishedRun): Promise<{ record: SavedRun; verdictText: string }> {
+  const { loaded, stage, modelArg: id } = r;
+  const { model, manifest } = loaded;
+  const metrics = r.metricHistory.at(-1)?.stages ?? {};
+  const judged = await judgeMetamer({
+    model, manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference: r.reference, metamer: r.metamer,
+  });
+  let verdictText = judged.verdict ? (judged.verdict.pass ? 'PASS' : 'FAIL') : '';
+  if (judged.missing === 'no-null') {
+    const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
+    verdictText = `none: model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})`;
+  } else if (judged.missing) {
+    verdictText = `none: the null distribution of "${id}" has no stage "${stage}"`;
+  }
+  // The run record: the page's own document (metamer-run-export/1), written by the page's code.
+  const now = Date.now();
+  const metamerData = Float32Array.from(await r.metamer.data());
+  const record: SavedRun = {
+    id: newRunId(r.started), createdAt: r.started, updatedAt: now, modelId: manifest.id, modelName: manifest.name,
+    weightsHash: await weightsHashOf(manifest), stage,
+    reference: { kind: 'user', name: basename(r.inputPath), shape: [...model.inputSpec.shape], data: Float32Array.from(await r.reference.data()) },
+    settings: { config: r.config, measure: r.measure, backend: tf.getBackend() },
+    status: r.outcome === 'stopped' ? 'stopped' : 'done', step: r.history.length, totalSteps: r.total,
+    records: r.history, metrics: r.metricHistory, verdict: judged.verdict,
+    snapshot: { step: r.history.length, shape: [...model.inputSpec.shape], data: metamerData }, state: null,
+  };
+  return { record, verdictText };
+}
+
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'generate a model metamer for one stage of a built-in model or a model file',
-  usage: `Usage: metamer generate --model ID|PATH --stage NAME --input FILE --out DIR
+  usage: `Usage: metamer generate --model ID|PATH --stage NAME|all --input FILE --out DIR
                        [--preset quick|paper] [--steps N] [--passes P] [--seed S]
                        [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
                        [--tv X] [--alpha-norm X] [--alpha X]
@@ -134,6 +190,13 @@ settings, seed, loss and metric history, verdict; the page's "Open runs" opens D
 metamer.png|.wav (as the page exports it), metamer.npy (exact values) and
 reference.npy + reference.png|.wav.
 --measure stage computes the final metrics at --stage only (faster for large models).
+
+--stage all makes one metamer per stage from the same noise (the paper's Figure 2d/h): all
+stages are optimised together as one batch (each image's loss, fake ReLU, loss schedule and
+step at its own stage; results equal separate runs); models whose graph runs with batch 1
+(Spectemp, CenterNet, ONNX and TF.js graph imports) run their stages one after another, and
+say so. Writes one subfolder per stage (the files above) and summary.json (mode, per stage:
+outcome, verdict, final loss, steps) to DIR.
 --models-dir DIR reads models from DIR instead of the repository's models/ folder.
 --null FILE tests success against that null distribution (a "metamer null" output)
 instead of the model's stored one.
@@ -163,7 +226,7 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       modelsDir: values['models-dir'],
       inputSpecFile: values['input-spec'],
       stages: stageList(values.stages),
-      alsoStages: [stage],
+      alsoStages: stage === ALL_STAGES ? [] : [stage],
       report: (line) => io.err(line),
     });
     const { model, manifest } = loaded;
@@ -176,7 +239,7 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
     const stopper = new AbortController();
     const onSigint = () => stopper.abort();
     try {
-      if (!model.stages.includes(stage)) throw new UsageError(`model "${id}" has no stage "${stage}" (stages: ${model.stages.join(', ')})`);
+      if (stage !== ALL_STAGES && !model.stages.includes(stage)) throw new UsageError(`model "${id}" has no stage "${stage}" (stages: ${model.stages.join(', ')})`);
       const prepared = await prepareInput(input, model.inputSpec);
       // Create the output folder before the long run, so that a bad path fails at once.
       await ensureDir(outDir);
@@ -187,6 +250,14 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       const note = budgetNote(settings);
       if (note) io.err(`note: ${note}\n`);
 
+      if (stage === ALL_STAGES) {
+        process.once('SIGINT', onSigint);
+        await generateAllStages(tf, io, {
+          outDir, loaded, modelArg: id, config: runConfigFor(model.stages[0], settings), measure, reference: prepared.tensor,
+          inputPath: input, inputDescription: prepared.description, signal: stopper.signal,
+        });
+        return 0;
+      }
       const history: StepRecord[] = [];
       const progress = progressReporter(io);
       const started = Date.now();
@@ -224,30 +295,10 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
       if (!metricHistory.length || metricHistory.at(-1)!.step !== history.length) {
         metricHistory.push({ step: history.length, stages: await run.measure(measureStages) });
       }
-      const metrics = metricHistory.at(-1)!.stages;
-      const judged = await judgeMetamer({
-        model, manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference: prepared.tensor, metamer,
+      const { record, verdictText } = await runRecord(tf, {
+        loaded, modelArg: id, stage, config, measure, inputPath: input, reference: prepared.tensor, metamer,
+        history, metricHistory, outcome, started, total,
       });
-      let verdictText = judged.verdict ? (judged.verdict.pass ? 'PASS' : 'FAIL') : '';
-      if (judged.missing === 'no-null') {
-        const how = loaded.imported ? `"metamer null --model ${id} --out FILE", then pass --null FILE` : '"metamer null"';
-        verdictText = `none: model "${id}" has no ${loaded.imported ? '' : 'stored '}null distribution (build one with ${how})`;
-      } else if (judged.missing) {
-        verdictText = `none: the null distribution of "${id}" has no stage "${stage}"`;
-      }
-
-      // The run record: the page's own document (metamer-run-export/1), written by the page's code.
-      const now = Date.now();
-      const metamerData = Float32Array.from(await metamer.data());
-      const record: SavedRun = {
-        id: newRunId(started), createdAt: started, updatedAt: now, modelId: manifest.id, modelName: manifest.name,
-        weightsHash: await weightsHashOf(manifest), stage,
-        reference: { kind: 'user', name: basename(input), shape: [...model.inputSpec.shape], data: Float32Array.from(await prepared.tensor.data()) },
-        settings: { config, measure, backend: tf.getBackend() },
-        status: outcome === 'stopped' ? 'stopped' : 'done', step: history.length, totalSteps: total,
-        records: history, metrics: metricHistory, verdict: judged.verdict,
-        snapshot: { step: history.length, shape: [...model.inputSpec.shape], data: metamerData }, state: null,
-      };
       const files = await writeRunFolder(outDir, record, manifest);
       io.err(`wrote ${files.join(', ')} to ${outDir}; success test at ${stage}: ${verdictText}\n`);
       return 0;
