@@ -31,15 +31,24 @@ export function fakeReluWhere<T extends tf.Tensor>(x: T, fake: readonly boolean[
   }
   if (fake.every((f) => f)) return fakeRelu(x);
   if (!fake.some((f) => f)) return tf.relu(x);
-  const maskShape = [fake.length, ...x.shape.slice(1).map(() => 1)];
+  // Runs of consecutive images with the same flag (all-stages batches: one or two runs).
+  const runs: { fake: boolean; size: number }[] = [];
+  for (const f of fake) {
+    if (runs.length > 0 && runs[runs.length - 1].fake === f) runs[runs.length - 1].size++;
+    else runs.push({ fake: f, size: 1 });
+  }
   const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
     const v = input as tf.Tensor;
     (save as tf.GradSaveFunc)([v]);
     return {
       value: tf.relu(v),
+      // Per run of images: dy (fake) or tf.relu's own gradient dy * step(x); no broadcasting
+      // mask (a broadcast binary op is a slow path on wasm).
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const identity = tf.tensor(fake.map((f) => (f ? 1 : 0)), maskShape, 'bool');
-        return tf.where(tf.logicalOr(identity, tf.greater(saved[0], 0)), dy, tf.zerosLike(dy));
+        const sizes = runs.map((r) => r.size);
+        const dys = tf.split(dy, sizes, 0);
+        const xs = tf.split(saved[0], sizes, 0);
+        return tf.concat(runs.map((r, i) => (r.fake ? dys[i] : tf.mul(dys[i], tf.step(xs[i])))), 0);
       },
     };
   });

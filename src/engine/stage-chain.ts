@@ -40,10 +40,11 @@ export function chainDepths(stages: readonly string[], stageOf: readonly string[
   return depths;
 }
 
-/** Rows [from, from + count) of a batch-first tensor. */
-function rows(t: tf.Tensor, from: number, count: number): tf.Tensor {
-  if (from === 0 && count === t.shape[0]) return t;
-  return tf.slice(t, [from, ...t.shape.slice(1).map(() => 0)], [count, ...t.shape.slice(1)]);
+/** The first `count` rows of a batch-first tensor and the rest (one split: its gradient is one concat). */
+function splitRows(t: tf.Tensor, count: number): [tf.Tensor, tf.Tensor | null] {
+  if (count === t.shape[0]) return [t, null];
+  const [head, tail] = tf.split(t, [count, t.shape[0] - count], 0);
+  return [head, tail];
 }
 
 /**
@@ -62,13 +63,14 @@ export function forwardChainEach(chain: StageChain, x: tf.Tensor, stageOf: reado
     state = chain.block(k, state, fake);
     let stop = first;
     while (stop < depths.length && depths[stop] === k) stop++;
-    if (stop > first) {
-      const acts = chain.read(k, state);
-      for (let b = first; b < stop; b++) out[b] = rows(acts, b - first, 1);
-      const left = depths.length - stop;
-      if (left > 0) state = state.map((t) => rows(t, stop - first, left));
-      first = stop;
-    }
+    if (stop === first) continue;
+    // The images that end here leave the batch: their rows of the state give their activations.
+    const parts = state.map((t) => splitRows(t, stop - first));
+    const acts = chain.read(k, parts.map((p) => p[0]));
+    const each = stop - first === 1 ? [acts] : tf.split(acts, stop - first, 0);
+    for (let b = first; b < stop; b++) out[b] = each[b - first];
+    state = parts.map((p) => p[1]).filter((t): t is tf.Tensor => t !== null);
+    first = stop;
   }
   return out;
 }

@@ -1,0 +1,59 @@
+/**
+ * All stages in one pass (issue 11 part 3): the time of `steps` optimizer steps of every
+ * stage of a model, batched (BatchedMetamerRun: one pass for all stages) against one stage
+ * after another (a MetamerRun per stage), measured side by side in one process. The ratio is
+ * sequential time / batched time (> 1: the batch is faster). First steps (kernel set-up,
+ * shader compilation) are excluded from both. Models without a batched forward are listed as
+ * sequential (they run that way).
+ */
+import { BatchedMetamerRun } from '../src/engine/batched-metamer-run.ts';
+import { MetamerRun } from '../src/engine/metamer-run.ts';
+import { makeRunConfig } from '../src/engine/presets.ts';
+import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference } from '../src/models/registry.ts';
+import { nodeModelSource } from '../src/models/source-node.ts';
+import type { BenchRow } from './bench-models.ts';
+
+export async function benchAllStages(backend: string, steps: number, ids: readonly string[] = BUILTIN_MODEL_IDS): Promise<BenchRow[]> {
+  const source = nodeModelSource();
+  const rows: BenchRow[] = [];
+  for (const id of ids) {
+    const { manifest, model } = await loadBuiltinModel(id, source);
+    const stages = model.stages;
+    if (!model.forwardEach) {
+      console.error(`  ${id}: no batched forward (runs its stages one after another)`);
+      rows.push({ backend, case: `${id} all stages: batched / sequential`, stage: `${stages.length} stages`, value: 1, unit: 'x (sequential fallback)' });
+      model.dispose();
+      continue;
+    }
+    const reference = await loadReference(manifest, source);
+    const config = makeRunConfig(stages[0], { passes: 1, itersPerPass: steps + 1, metricsEvery: 0, snapshotEvery: 0 });
+
+    let sequential = 0;
+    for (const stage of stages) {
+      const run = new MetamerRun(model, reference, { ...config, stage });
+      run.stepOnce(); // warm-up
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) run.stepOnce();
+      sequential += (performance.now() - t0) / 1000;
+      run.dispose();
+    }
+    const batch = new BatchedMetamerRun(model, reference, config, stages);
+    batch.stepOnce(); // warm-up
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) batch.stepOnce();
+    const batched = (performance.now() - t0) / 1000;
+    batch.dispose();
+
+    const ratio = sequential / batched;
+    console.error(`  ${id}: ${stages.length} stages x ${steps} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, ratio ${ratio.toFixed(2)}`);
+    const stageLabel = `${stages.length} stages`;
+    rows.push(
+      { backend, case: `${id} all stages, one after another (per step of all stages)`, stage: stageLabel, value: (sequential / steps) * 1000, unit: 'ms' },
+      { backend, case: `${id} all stages, batched (per step of all stages)`, stage: stageLabel, value: (batched / steps) * 1000, unit: 'ms' },
+      { backend, case: `${id} all stages: sequential time / batched time`, stage: stageLabel, value: ratio, unit: 'x' },
+    );
+    reference.dispose();
+    model.dispose();
+  }
+  return rows;
+}
