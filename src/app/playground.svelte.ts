@@ -15,7 +15,9 @@ import { weightsHashOf } from '../models/weights-hash.ts';
 import { runConfigFor } from '../engine/run-recipe.ts';
 import type { NullDistribution } from '../engine/types.ts';
 import { fetchModelSource } from '../models/source-fetch.ts';
-import { isFinished, markDone, markFailed, markRunning, newGrid, nextStage, stopAll, type AllStagesGrid, type GridCell } from './all-stages.ts';
+import { isFinished, newGrid, stopAll, type AllStagesGrid, type GridCell } from './all-stages.ts';
+import { BatchRecorder, foldBatchEvent, foldBatchProgress, startBatchGrid, type BatchProgress } from './batch-follow.ts';
+import { StepRate } from '../worker/step-rate.ts';
 import { metamerFile, runJsonFile } from '../export/metamer-file.ts';
 import { gridZip, gridFolderName, gridIndex } from '../export/grid-zip.ts';
 import { downloadBytes } from '../export/download.ts';
@@ -44,6 +46,11 @@ export class Playground {
   pageError = $state<string | null>(null);
   padWithZeros = $state(false);
   grid = $state.raw<AllStagesGrid | null>(null);
+  /** The all-stages batch's progress (null: none yet). */
+  batch = $state.raw<BatchProgress | null>(null);
+  /** The batch's steps per second (a step of one stage each), for the progress bar. */
+  batchStepsPerSecond = $state(0);
+  private readonly batchRate = new StepRate();
   /** What opening run files did ("Opened 2 runs."). */
   openedNote = $state<string | null>(null);
   private autostarted = false;
@@ -61,8 +68,9 @@ export class Playground {
   readonly audio = $derived(this.pickedManifest?.inputSpec.modality === 'audio');
   readonly sampleRate = $derived(this.manifest?.inputSpec.sampleRate ?? 20000);
   /** A run is live in the worker (a saved run that is only shown, even if paused, is not). */
-  readonly active = $derived(isLive(this.session.history));
+  readonly active = $derived(isLive(this.session.history) || this.batch?.live === true);
   readonly status = $derived<PageStatus>(this.client.state === 'starting' ? 'starting'
+    : this.batch?.live ? 'running'
     : this.session.history.status === 'idle' ? (this.client.state === 'error' ? 'error' : 'ready') : this.session.history.status);
   readonly metrics = $derived(latestMetrics(this.session.history));
   readonly modelMissing = $derived(this.client.models.length > 0 && !this.pickedManifest ? `unknown model "${this.model}"` : null);
@@ -76,7 +84,7 @@ export class Playground {
     void this.saved.open();
     const unsubscribe = this.session.subscribe((e, h) => {
       this.saved.recorder?.handle(e);
-      this.followBatch(e, h);
+      this.followBatch(e);
     });
     onDestroy(() => {
       unsubscribe();
@@ -207,21 +215,27 @@ export class Playground {
 
   // ---- All stages ---------------------------------------------------------------------------
 
+  /** The batch's per-stage run savers (null: no batch, or no storage). */
+  private batchRecorder: BatchRecorder | null = null;
+
+  /** One worker batch: every stage optimised together (or one after another where the model needs batch 1). */
   generateAllStages(): void {
-    if (!this.pickedManifest || this.active) return;
+    const manifest = this.pickedManifest;
+    if (!manifest || this.active) return;
     const seed = this.settings.seed ?? 0;
     // One seed for every stage, so the metamers differ only by the stage they match.
     if (this.settings.seed === undefined) this.settings = { ...this.settings, seed };
-    this.grid = newGrid(newRunId(), this.model, this.stages, seed);
-    this.runNextStage();
-  }
-
-  private runNextStage(): void {
-    if (!this.grid) return;
-    const next = nextStage(this.grid);
-    if (!next) return;
-    this.start(next, this.grid.group);
-    this.grid = markRunning(this.grid, next, this.session.history.id);
+    history.replaceState(null, '', this.shareSearch());
+    this.pageError = null;
+    const { reference, data, index } = this.savedReference();
+    const grid = startBatchGrid(newGrid(newRunId(), this.model, this.stages, seed), () => newRunId());
+    this.grid = grid;
+    const config = runConfigFor(this.stages[0], this.settings);
+    this.batchRecorder = BatchRecorder.begin(grid, () => this.saved.newRecorder(),
+      { modelId: this.model, modelName: manifest.name, reference, config, measure: this.settings.measure, backend: this.client.backend ?? '' });
+    this.batch = { mode: null, reason: '', stages: [...this.stages], step: 0, totalSteps: 0, live: true };
+    this.batchRate.reset();
+    this.client.startAll(this.model, [...this.stages], config, index, this.settings.measure, data);
   }
 
   stopBatch(): void {
@@ -229,21 +243,22 @@ export class Playground {
     if (this.active) this.client.stop();
   }
 
-  /** The batch follows the session: a completed run fills its cell and starts the next stage. */
-  private followBatch(e: SessionEvent, h: RunHistory): void {
-    const grid = this.grid;
-    if (!grid || isFinished(grid)) return;
-    const cell = grid.cells.find((c) => c.state === 'running');
-    if (!cell || cell.runId !== h.id || h.shown) return;
-    if (e.type === 'verdict') {
-      const snapshot = h.metamer ? { shape: h.metamer.shape, data: h.metamer.data } : null;
-      this.grid = markDone(grid, cell.stage, { verdict: e.verdict, metrics: latestMetrics(h)?.stages[cell.stage] ?? null, snapshot });
-      setTimeout(() => this.runNextStage(), 0);
-    } else if (e.type === 'engine' && e.event.type === 'done' && e.event.stopped) {
-      this.grid = stopAll(grid);
-    } else if (e.type === 'fatal' || (e.type === 'engine' && e.event.type === 'error')) {
-      this.grid = markFailed(grid, cell.stage, h.error ?? 'the run failed');
-      setTimeout(() => this.runNextStage(), 0);
+  /** The batch's events fill the grid's cells (as each stage ends) and save each stage as a run. */
+  private followBatch(e: SessionEvent): void {
+    if (e.type !== 'batch-started' && e.type !== 'stage-event' && e.type !== 'stage-verdict' && e.type !== 'batch-done' && e.type !== 'fatal') return;
+    this.batchRecorder?.handle(e);
+    if (this.grid && !isFinished(this.grid)) this.grid = foldBatchEvent(this.grid, e);
+    const before = this.batch;
+    this.batch = foldBatchProgress(before, e);
+    if (this.batch && this.batch !== before && e.type === 'stage-event') {
+      this.batchRate.observe(performance.now(), this.batch.step);
+      this.batchStepsPerSecond = this.batchRate.perSecond();
+    }
+    // A completed batch shows its deepest finished stage's run (plots, readers' recognition), once saved.
+    if (e.type === 'batch-done' && !e.stopped && this.grid) {
+      const last = this.grid.cells.filter((c) => c.state === 'done' && c.runId).at(-1);
+      const recorder = this.batchRecorder;
+      if (last) void (recorder ? recorder.settled() : Promise.resolve()).then(() => this.openCell(last));
     }
   }
 

@@ -56,6 +56,12 @@ export class SavedRuns {
     }
   }
 
+  /** A further recorder on the same store (an all-stages batch saves each stage as its own run); null without storage. */
+  newRecorder(): RunRecorder | null {
+    if (!this.store) return null;
+    return new RunRecorder(this.store, { onError: (message) => (this.error = message), onSaved: () => void this.refresh() });
+  }
+
   async get(id: string): Promise<SavedRun | undefined> {
     return this.store?.get(id);
   }

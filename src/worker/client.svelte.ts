@@ -74,6 +74,17 @@ export class EngineClient {
       resume: resume ? structuredClone(resume) : undefined });
   }
 
+  /**
+   * Generate all stages: one worker batch (batched where the model allows it, else stage after
+   * stage); its events ('batch-started', 'stage-event', 'stage-verdict', 'batch-done') go to the
+   * observers. config is complete (runConfigFor); each stage runs it at its own stage.
+   */
+  startAll(modelId: string, stages: string[], config: RunConfig, referenceIndex = 0, measure: MeasureScope = 'all',
+    referenceData?: Float32Array): void {
+    this.send({ type: 'start-all', modelId, stages: [...stages], config: structuredClone(config), referenceIndex, measure,
+      referenceData: referenceData?.slice() });
+  }
+
   /** Calls `fn` with every worker event as it arrives; returns the unsubscribe function. */
   observe(fn: (e: WorkerEvent) => void): () => void {
     this.observers.add(fn);

@@ -113,3 +113,28 @@ export async function judge(prepared: PreparedRun, metrics: Record<string, Metri
     metamer.dispose();
   }
 }
+
+/** The success test of one stage's metamer of an all-stages batch (judgeMetamer, as the CLI), or null. */
+export async function judgeStage(loaded: LoadedModel, stage: string, metrics: Record<string, MetricSet>,
+  reference: tf.Tensor, metamer: tf.Tensor): Promise<Verdict | null> {
+  const { verdict } = await judgeMetamer({
+    model: loaded.model, manifest: loaded.manifest, nullDistribution: loaded.nullDistribution, stage, metrics, reference, metamer,
+  });
+  return verdict;
+}
+
+/** What an all-stages batch needs: the model, its reference and the shared config. */
+export async function prepareAllStages(modelId: string, stages: readonly string[], runConfig: RunConfig,
+  referenceIndex: number, referenceData?: Float32Array): Promise<{ loaded: LoadedModel; reference: tf.Tensor; config: RunConfig }> {
+  const loaded = await loadModel(modelId);
+  const { manifest, model } = loaded;
+  for (const stage of stages) {
+    if (!model.stages.includes(stage)) throw new Error(`model "${modelId}" has no stage "${stage}" (it has: ${model.stages.join(', ')})`);
+  }
+  // The page sends the complete config (runConfigFor); every stage runs it at its own stage.
+  const config = validateRunConfig(runConfig);
+  const reference = referenceData ? userReference(manifest, referenceData)
+    : manifest.references.length === 0 && imported?.has(modelId) ? await imported.naturalReference(manifest, referenceIndex)
+      : await loadReference(manifest, source, referenceIndex);
+  return { loaded, reference, config };
+}

@@ -15,6 +15,7 @@ import {
 } from './engine-runtime.ts';
 import { CochleagramFeed } from './cochleagram-snapshots.ts';
 import { ImportService } from './import-service.ts';
+import { runAllStagesBatch } from './all-stages-batch.ts';
 import { BUILTIN_MODEL_IDS } from '../models/registry.ts';
 import { recogniseInputs } from './recognition.ts';
 
@@ -44,6 +45,8 @@ let measure: MeasureScope = 'all';
 let feed: CochleagramFeed | null = null;
 /** Audio models: events wait here while a cochleagram is computed, so they stay in order. */
 let chain: Promise<void> = Promise.resolve();
+/** The all-stages batch in progress ('stop' aborts it), or null. */
+let batch: AbortController | null = null;
 
 /** Models with a readout: the metamer's logits at a metrics step (read back asynchronously). */
 function sendReadout(prepared: PreparedRun, which: 'reference' | 'metamer', step: number, x: tf.Tensor): void {
@@ -217,6 +220,24 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       await drive(prepared);
       return;
     }
+    case 'start-all': {
+      if (current) {
+        abort?.abort();
+        while (running) await new Promise((r) => setTimeout(r, 10));
+        if (current) release(current);
+      }
+      batch?.abort();
+      const mine = new AbortController();
+      batch = mine;
+      try {
+        await runAllStagesBatch(cmd, post, mine.signal);
+      } catch (err) {
+        fatal(err);
+      } finally {
+        if (batch === mine) batch = null;
+      }
+      return;
+    }
     case 'pause':
       pauseRequested = true;
       return;
@@ -272,7 +293,9 @@ async function handle(cmd: WorkerCommand): Promise<void> {
       }
       return;
     case 'stop':
-      if (running) {
+      if (batch) {
+        batch.abort();
+      } else if (running) {
         abort?.abort();
       } else if (current) {
         // Paused: nothing is looping, so finish the run here (measured where it stopped).

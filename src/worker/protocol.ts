@@ -19,6 +19,16 @@ export type WorkerCommand =
       /** Continue a saved run (a 'checkpoint' of an earlier run) instead of starting from noise; its config wins. */
       resume?: RunState;
     }
+  /**
+   * Generate all stages: one metamer per stage from the same noise, in one batched pass where the
+   * model allows it (else the stages one after another). 'stop' ends it.
+   */
+  | {
+      type: 'start-all'; modelId: string; stages: string[];
+      /** The complete config every stage runs (runConfigFor; its stage is replaced by each stage). */
+      config: RunConfig; referenceIndex: number;
+      measure?: MeasureScope; referenceData?: Float32Array;
+    }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -137,6 +147,18 @@ export type WorkerEvent =
   | { type: 'fatal'; message: string }
   /** Answer to 'recognise': results[input][reader], or the one-line reason it failed. */
   | { type: 'recognition'; requestId: number; results: Recognition[][] | null; error?: string }
+  /** An all-stages batch began: how it runs (batched or one stage after another), its stages and steps per stage. */
+  | {
+      type: 'batch-started'; mode: 'batched' | 'sequential'; reason: string; stages: string[]; totalSteps: number;
+      /** Every stage's config is this one with its own stage. */
+      config: RunConfig; manifest: ModelManifest;
+    }
+  /** One stage's engine event in an all-stages batch (the events a separate run of that stage sends). */
+  | { type: 'stage-event'; stage: string; event: EngineEvent }
+  /** One stage of the batch is complete: its success test (null without a null distribution). */
+  | { type: 'stage-verdict'; stage: string; verdict: Verdict | null }
+  /** The batch is over (every stage done or failed, or stopped). */
+  | { type: 'batch-done'; stopped: boolean }
   /**
    * Audio models only: the cochleagram [channels, frames] of a stimulus, for the page's heatmap;
    * frequencies (Hz, one per channel, low to high) label its axis.
@@ -151,6 +173,7 @@ export type WorkerEvent =
 export function transferablesOf(event: WorkerEvent): Transferable[] {
   if (event.type === 'model') return [event.reference.data.buffer as ArrayBuffer];
   if (event.type === 'engine' && event.event.type === 'snapshot') return [event.event.data.buffer as ArrayBuffer];
+  if (event.type === 'stage-event' && event.event.type === 'snapshot') return [event.event.data.buffer as ArrayBuffer];
   if (event.type === 'cochleagram') return [event.data.buffer as ArrayBuffer];
   if (event.type === 'checkpoint') {
     const { x, adam } = event.state;
