@@ -1,7 +1,8 @@
 /**
  * All stages in one pass (issue 11 part 3): the time of `steps` optimizer steps of every
  * stage of a model, batched (BatchedMetamerRun: one pass for all stages) against one stage
- * after another (a MetamerRun per stage), measured side by side in one process. The ratio is
+ * after another (a MetamerRun per stage), measured side by side in one process, step by step
+ * interleaved. The ratio is
  * sequential time / batched time (> 1: the batch is faster). First steps (kernel set-up,
  * shader compilation) are excluded from both. Models without a batched forward are listed as
  * sequential (they run that way).
@@ -28,21 +29,27 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
     const reference = await loadReference(manifest, source);
     const config = makeRunConfig(stages[0], { passes: 1, itersPerPass: steps + 1, metricsEvery: 0, snapshotEvery: 0 });
 
-    let sequential = 0;
-    for (const stage of stages) {
-      const run = new MetamerRun(model, reference, { ...config, stage });
-      run.stepOnce(); // warm-up
-      const t0 = performance.now();
-      for (let i = 0; i < steps; i++) run.stepOnce();
-      sequential += (performance.now() - t0) / 1000;
-      run.dispose();
-    }
+    // Interleaved (a batched step, then one step of each separate run, repeated), so that a
+    // change in the machine's load during the measurement hits both sides alike.
+    const runs = stages.map((stage) => new MetamerRun(model, reference, { ...config, stage }));
     const batch = new BatchedMetamerRun(model, reference, config, stages);
-    batch.stepOnce(); // warm-up
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) batch.stepOnce();
-    const batched = (performance.now() - t0) / 1000;
-    batch.dispose();
+    let sequential = 0;
+    let batched = 0;
+    try {
+      batch.stepOnce(); // warm-up: kernel set-up is not optimisation time
+      for (const run of runs) run.stepOnce();
+      for (let i = 0; i < steps; i++) {
+        let t0 = performance.now();
+        batch.stepOnce();
+        batched += (performance.now() - t0) / 1000;
+        t0 = performance.now();
+        for (const run of runs) run.stepOnce();
+        sequential += (performance.now() - t0) / 1000;
+      }
+    } finally {
+      batch.dispose();
+      for (const run of runs) run.dispose();
+    }
 
     const ratio = sequential / batched;
     console.error(`  ${id}: ${stages.length} stages x ${steps} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, ratio ${ratio.toFixed(2)}`);

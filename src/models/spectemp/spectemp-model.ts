@@ -15,7 +15,6 @@ import { cochleagramShape, validateCochleagramConfig, type CochleagramConfig } f
 import { erb } from '../../audio/erb.ts';
 import { stagedModelFromFunction } from '../../engine/staged-model.ts';
 import type { InputSpec, StagedModel } from '../../engine/types.ts';
-import type { StageChain } from '../../engine/stage-chain.ts';
 import type { ModelManifest, ModelSource } from '../manifest.ts';
 import { SPECTRAL_CENTRES, TEMPORAL_CENTRES, type SpectempGeometry } from './spectemp-filters.ts';
 import { SpectempFilterbank } from './spectemp-filterbank.ts';
@@ -117,25 +116,12 @@ export function createSpectempModel(id: string, params: SpectempParams = DEFAULT
     }
     return Object.fromEntries(requested.map((s) => [s, acts[s]]));
   };
-  // Batched all-stages runs: cochleagram and filterbank (batch-1 transforms) image by image.
-  const eachImage = (x: tf.Tensor, f: (row: tf.Tensor) => tf.Tensor): tf.Tensor => {
-    const rows = Array.from({ length: x.shape[0] }, (_, b) => f(tf.slice(x, [b], [1])));
-    return rows.length === 1 ? rows[0] : tf.concat(rows, 0);
-  };
-  const chain: StageChain = {
-    stages: SPECTEMP_STAGES,
-    block(k, [h]) {
-      if (k === 0) return [eachImage(h, (row) => cochleagram.apply(row))]; // [B, C, T]
-      if (k === 1) return [eachImage(h, (row) => tf.expandDims(bank.apply(row), 0))]; // [B, F, C, T]
-      if (k === 2) return [tf.square(h)];
-      return [tf.mean(h, 3)]; // [B, F, C]
-    },
-    read: (_k, state) => state[0],
-  };
+  // No chain (StageChain) for batched all-stages runs: the cochleagram and the filterbank are
+  // batch-1 transforms, so a batch would gain nothing, and three images' 9-million-unit stages
+  // with their FFT intermediates overflow the 4 GB wasm heap. Its stages run one after another.
   return stagedModelFromFunction({
     id,
     stages: SPECTEMP_STAGES,
-    chain,
     inputSpec: spectempInputSpec(params.cochleagram),
     normalize: false,
     forward,
