@@ -40,7 +40,7 @@ describe('a batched all-stages run in the page', () => {
     const grid0 = startBatchGrid(newGrid('group-1', 'fmnist-alexnet', stages, 3), () => `run-${n++}`);
     expect(grid0.cells.map((c) => [c.state, c.runId])).toEqual([['running', 'run-0'], ['running', 'run-1'], ['running', 'run-2']]);
     const recorder = BatchRecorder.begin(grid0, () => new RunRecorder(store, { flushMs: 1 }), {
-      modelId: 'fmnist-alexnet', modelName: 'AlexNet', reference: { kind: 'bundled', index: 0 }, measure: 'stage', backend: 'wasm',
+      modelId: 'fmnist-alexnet', modelName: 'AlexNet', reference: { kind: 'bundled', index: 0 }, config, measure: 'stage', backend: 'wasm',
     })!;
     const events: WorkerEvent[] = [
       started,
@@ -69,7 +69,8 @@ describe('a batched all-stages run in the page', () => {
       ['run-0', 'relu0', 'group-1', 'done'], ['run-1', 'relu1', 'group-1', 'error'], ['run-2', 'final', 'group-1', 'done'],
     ]);
     const saved = await store.get('run-2');
-    expect(saved?.settings.config.stage).toBe('final');
+    expect(saved?.settings.config).toEqual({ ...config, stage: 'final' });
+    expect(saved?.totalSteps).toBe(2);
     expect(saved?.records.map((r) => r.loss)).toEqual([1, 0.5]);
     expect(saved?.verdict?.pass).toBe(false);
     expect(saved?.snapshot?.data[0]).toBe(5);
