@@ -14,6 +14,10 @@ import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference } from '../src/model
 import { nodeModelSource } from '../src/models/source-node.ts';
 import type { BenchRow } from './bench-models.ts';
 
+/** Timed steps: at least `steps`, and for fast models enough for this much batched time. */
+const MIN_SECONDS = 3;
+const MAX_STEPS = 200;
+
 export async function benchAllStages(backend: string, steps: number, ids: readonly string[] = BUILTIN_MODEL_IDS): Promise<BenchRow[]> {
   const source = nodeModelSource();
   const rows: BenchRow[] = [];
@@ -27,18 +31,26 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
       continue;
     }
     const reference = await loadReference(manifest, source);
-    const config = makeRunConfig(stages[0], { passes: 1, itersPerPass: steps + 1, metricsEvery: 0, snapshotEvery: 0 });
+    const config = makeRunConfig(stages[0], { passes: 1, itersPerPass: MAX_STEPS + steps + 2, metricsEvery: 0, snapshotEvery: 0 });
 
     // Interleaved (a batched step, then one step of each separate run, repeated), so that a
     // change in the machine's load during the measurement hits both sides alike.
     const runs = stages.map((stage) => new MetamerRun(model, reference, { ...config, stage }));
+    // itersPerPass covers the warm-up, the probe and the timed steps (one pass: eta stays 1).
     const batch = new BatchedMetamerRun(model, reference, config, stages);
     let sequential = 0;
     let batched = 0;
+    let timed = steps;
     try {
       batch.stepOnce(); // warm-up: kernel set-up is not optimisation time
       for (const run of runs) run.stepOnce();
-      for (let i = 0; i < steps; i++) {
+      // Small models: enough steps for about MIN_SECONDS of batched time (timer noise), at most MAX_STEPS.
+      const probe = performance.now();
+      batch.stepOnce();
+      const perStep = (performance.now() - probe) / 1000;
+      for (const run of runs) run.stepOnce();
+      timed = Math.min(MAX_STEPS, Math.max(steps, Math.ceil(MIN_SECONDS / Math.max(perStep, 1e-6))));
+      for (let i = 0; i < timed; i++) {
         let t0 = performance.now();
         batch.stepOnce();
         batched += (performance.now() - t0) / 1000;
@@ -52,11 +64,11 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
     }
 
     const ratio = sequential / batched;
-    console.error(`  ${id}: ${stages.length} stages x ${steps} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, ratio ${ratio.toFixed(2)}`);
+    console.error(`  ${id}: ${stages.length} stages x ${timed} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, ratio ${ratio.toFixed(2)}`);
     const stageLabel = `${stages.length} stages`;
     rows.push(
-      { backend, case: `${id} all stages, one after another (per step of all stages)`, stage: stageLabel, value: (sequential / steps) * 1000, unit: 'ms' },
-      { backend, case: `${id} all stages, batched (per step of all stages)`, stage: stageLabel, value: (batched / steps) * 1000, unit: 'ms' },
+      { backend, case: `${id} all stages, one after another (per step of all stages)`, stage: stageLabel, value: (sequential / timed) * 1000, unit: 'ms' },
+      { backend, case: `${id} all stages, batched (per step of all stages)`, stage: stageLabel, value: (batched / timed) * 1000, unit: 'ms' },
       { backend, case: `${id} all stages: sequential time / batched time`, stage: stageLabel, value: ratio, unit: 'x' },
     );
     reference.dispose();

@@ -23,7 +23,7 @@ export function allStagesMode(model: StagedModel): AllStagesPlan {
   if (model.forwardEach) return { mode: 'batched', reason: `all stages of "${model.id}" optimised together in one batched pass` };
   return {
     mode: 'sequential',
-    reason: `model "${model.id}" has no batched forward (its graph runs with batch 1): its stages run one after another`,
+    reason: `model "${model.id}" runs with batch 1 only (no batched forward): its stages run one after another`,
   };
 }
 

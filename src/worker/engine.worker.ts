@@ -45,8 +45,9 @@ let measure: MeasureScope = 'all';
 let feed: CochleagramFeed | null = null;
 /** Audio models: events wait here while a cochleagram is computed, so they stay in order. */
 let chain: Promise<void> = Promise.resolve();
-/** The all-stages batch in progress ('stop' aborts it), or null. */
+/** The all-stages batch in progress ('stop' aborts it), or null; batchEnded settles when it has ended. */
 let batch: AbortController | null = null;
+let batchEnded: Promise<void> = Promise.resolve();
 
 /** Models with a readout: the metamer's logits at a metrics step (read back asynchronously). */
 function sendReadout(prepared: PreparedRun, which: 'reference' | 'metamer', step: number, x: tf.Tensor): void {
@@ -226,16 +227,17 @@ async function handle(cmd: WorkerCommand): Promise<void> {
         while (running) await new Promise((r) => setTimeout(r, 10));
         if (current) release(current);
       }
+      // A batch still running ends first, so its last events cannot mix with the new batch's.
       batch?.abort();
+      await batchEnded;
       const mine = new AbortController();
       batch = mine;
-      try {
-        await runAllStagesBatch(cmd, post, mine.signal);
-      } catch (err) {
-        fatal(err);
-      } finally {
-        if (batch === mine) batch = null;
-      }
+      batchEnded = runAllStagesBatch(cmd, post, mine.signal)
+        .catch(fatal)
+        .finally(() => {
+          if (batch === mine) batch = null;
+        });
+      await batchEnded;
       return;
     }
     case 'pause':

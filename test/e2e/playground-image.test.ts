@@ -185,6 +185,8 @@ describe('playground, image model on WebGPU', () => {
         null, { timeout: 600_000, polling: 500 });
       await page.screenshot({ path: `${SCREENSHOTS}/playground-image-all-stages.png`, fullPage: true });
       expect(await page.locator('[data-testid="all-stages-grid"] tr[data-state="done"]').count()).toBe(8);
+      // fmnist-alexnet has a batched forward: the worker optimised all 8 stages in one pass.
+      expect(await page.locator('[data-testid="grid-mode"]').getAttribute('data-mode')).toBe('batched');
       const zip = await download(page, 'grid-export');
       const listing = JSON.parse(execFileSync('python3', ['-c', [
         'import json, sys, zipfile',
