@@ -1,7 +1,8 @@
 /**
- * "Generate all stages": one metamer per stage of the model, in order, from the same noise seed
- * (the paper's Figure 2d/h). A small state machine the page drives: it says which stage runs
- * next and keeps one grid cell per stage. Pure: no worker, no DOM.
+ * "Generate all stages": one metamer per stage of the model from the same noise seed (the
+ * paper's Figure 2d/h). The grid's state: one cell per stage (waiting, running, done, stopped,
+ * failed). The worker runs the whole batch (batched or stage after stage); batch-follow.ts folds
+ * its events into these cells. Pure: no worker, no DOM.
  */
 import type { MetricSet, Verdict } from '../engine/types.ts';
 
