@@ -193,9 +193,9 @@ reference.npy + reference.png|.wav.
 
 --stage all makes one metamer per stage from the same noise (the paper's Figure 2d/h): all
 stages are optimised together as one batch (each image's loss, fake ReLU, loss schedule and
-step at its own stage; results equal separate runs); models whose graph runs with batch 1
-(Spectemp, CenterNet, ONNX and TF.js graph imports) run their stages one after another, and
-say so. Writes one subfolder per stage (the files above) and summary.json (mode, per stage:
+step at its own stage; results equal separate runs); models that run with batch 1 only (the
+audio models, CenterNet, ONNX and TF.js graph imports) run their stages one after another,
+and say so. Writes one subfolder per stage (the files above) and summary.json (mode, per stage:
 outcome, verdict, final loss, steps) to DIR.
 --models-dir DIR reads models from DIR instead of the repository's models/ folder.
 --null FILE tests success against that null distribution (a "metamer null" output)
