@@ -3,7 +3,7 @@
  * stage of a model, batched (BatchedMetamerRun: one pass for all stages) against one stage
  * after another (a MetamerRun per stage), measured side by side in one process, step by step
  * interleaved. The ratio is
- * sequential time / batched time (> 1: the batch is faster). First steps (kernel set-up,
+ * sequential time / batched time (> 1: the batch is faster), the median over the rounds. First steps (kernel set-up,
  * shader compilation) are excluded from both. Models without a batched forward are listed as
  * sequential (they run that way).
  */
@@ -41,6 +41,8 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
     let sequential = 0;
     let batched = 0;
     let timed = steps;
+    /** Per round (one batched step, then one step of each run): separate time / batched time. */
+    const rounds: number[] = [];
     try {
       batch.stepOnce(); // warm-up: kernel set-up is not optimisation time
       for (const run of runs) run.stepOnce();
@@ -53,23 +55,29 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
       for (let i = 0; i < timed; i++) {
         let t0 = performance.now();
         batch.stepOnce();
-        batched += (performance.now() - t0) / 1000;
+        const b = (performance.now() - t0) / 1000;
         t0 = performance.now();
         for (const run of runs) run.stepOnce();
-        sequential += (performance.now() - t0) / 1000;
+        const q = (performance.now() - t0) / 1000;
+        batched += b;
+        sequential += q;
+        rounds.push(q / b);
       }
     } finally {
       batch.dispose();
       for (const run of runs) run.dispose();
     }
 
-    const ratio = sequential / batched;
-    console.error(`  ${id}: ${stages.length} stages x ${timed} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, ratio ${ratio.toFixed(2)}`);
+    // The median round: robust to load spikes of a shared machine hitting one side of a round.
+    const sorted = rounds.slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const ratio = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    console.error(`  ${id}: ${stages.length} stages x ${timed} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, median round ratio ${ratio.toFixed(2)} (total ${(sequential / batched).toFixed(2)})`);
     const stageLabel = `${stages.length} stages`;
     rows.push(
       { backend, case: `${id} all stages, one after another (per step of all stages)`, stage: stageLabel, value: (sequential / timed) * 1000, unit: 'ms' },
       { backend, case: `${id} all stages, batched (per step of all stages)`, stage: stageLabel, value: (batched / timed) * 1000, unit: 'ms' },
-      { backend, case: `${id} all stages: sequential time / batched time`, stage: stageLabel, value: ratio, unit: 'x' },
+      { backend, case: `${id} all stages: sequential time / batched time (median of ${timed} interleaved rounds)`, stage: stageLabel, value: ratio, unit: 'x' },
     );
     reference.dispose();
     model.dispose();
