@@ -14,8 +14,20 @@ import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference } from '../src/model
 import { nodeModelSource } from '../src/models/source-node.ts';
 import type { BenchRow } from './bench-models.ts';
 
+function median(xs: number[]): number {
+  const sorted = xs.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** User + system CPU seconds of this process (all its threads). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Timed steps: at least `steps`, and for fast models enough for this much batched time. */
-const MIN_SECONDS = 3;
+const MIN_SECONDS = 4;
 const MAX_STEPS = 200;
 
 export async function benchAllStages(backend: string, steps: number, ids: readonly string[] = BUILTIN_MODEL_IDS): Promise<BenchRow[]> {
@@ -43,6 +55,8 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
     let timed = steps;
     /** Per round (one batched step, then one step of each run): separate time / batched time. */
     const rounds: number[] = [];
+    /** The same with the process's CPU time (user + system), which other processes' load hardly changes. */
+    const cpuRounds: number[] = [];
     try {
       batch.stepOnce(); // warm-up: kernel set-up is not optimisation time
       for (const run of runs) run.stepOnce();
@@ -54,14 +68,19 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
       timed = Math.min(MAX_STEPS, Math.max(steps, Math.ceil(MIN_SECONDS / Math.max(perStep, 1e-6))));
       for (let i = 0; i < timed; i++) {
         let t0 = performance.now();
+        let c0 = cpuSeconds();
         batch.stepOnce();
         const b = (performance.now() - t0) / 1000;
+        const cb = cpuSeconds() - c0;
         t0 = performance.now();
+        c0 = cpuSeconds();
         for (const run of runs) run.stepOnce();
         const q = (performance.now() - t0) / 1000;
+        const cq = cpuSeconds() - c0;
         batched += b;
         sequential += q;
         rounds.push(q / b);
+        cpuRounds.push(cq / cb);
       }
     } finally {
       batch.dispose();
@@ -69,15 +88,15 @@ export async function benchAllStages(backend: string, steps: number, ids: readon
     }
 
     // The median round: robust to load spikes of a shared machine hitting one side of a round.
-    const sorted = rounds.slice().sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const ratio = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    console.error(`  ${id}: ${stages.length} stages x ${timed} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, median round ratio ${ratio.toFixed(2)} (total ${(sequential / batched).toFixed(2)})`);
+    const ratio = median(rounds);
+    const cpuRatio = median(cpuRounds);
+    console.error(`  ${id}: ${stages.length} stages x ${timed} steps: sequential ${sequential.toFixed(2)} s, batched ${batched.toFixed(2)} s, median round ratio ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU time (total ${(sequential / batched).toFixed(2)})`);
     const stageLabel = `${stages.length} stages`;
     rows.push(
       { backend, case: `${id} all stages, one after another (per step of all stages)`, stage: stageLabel, value: (sequential / timed) * 1000, unit: 'ms' },
       { backend, case: `${id} all stages, batched (per step of all stages)`, stage: stageLabel, value: (batched / timed) * 1000, unit: 'ms' },
-      { backend, case: `${id} all stages: sequential time / batched time (median of ${timed} interleaved rounds)`, stage: stageLabel, value: ratio, unit: 'x' },
+      { backend, case: `${id} all stages: sequential / batched wall time (median of ${timed} interleaved rounds)`, stage: stageLabel, value: ratio, unit: 'x' },
+      { backend, case: `${id} all stages: sequential / batched CPU time (median of ${timed} interleaved rounds)`, stage: stageLabel, value: cpuRatio, unit: 'x' },
     );
     reference.dispose();
     model.dispose();
