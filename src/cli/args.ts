@@ -1,13 +1,14 @@
 /** Argument parsing on node:util parseArgs, turning its errors into usage errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
-import { NODE_BACKENDS, type NodeBackend } from '../platform/tf-node.ts';
+import { ANY_NODE_BACKENDS, type AnyNodeBackend } from '../platform/tf-node.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   backend: { type: 'string' },
+  'allow-software-gpu': { type: 'boolean' },
   'models-dir': { type: 'string' },
 } as const satisfies Options;
 
@@ -65,10 +66,30 @@ export function intOption(value: unknown, name: string, fallback?: number, min =
   return n;
 }
 
-export function backendOption(value: unknown): NodeBackend {
+export function backendOption(value: unknown): AnyNodeBackend {
   if (value === undefined) return 'wasm';
-  if (!NODE_BACKENDS.includes(value as NodeBackend)) throw new UsageError(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${value}"`);
-  return value as NodeBackend;
+  if (!ANY_NODE_BACKENDS.includes(value as AnyNodeBackend)) throw new UsageError(`--backend must be one of ${ANY_NODE_BACKENDS.join(', ')}, got "${value}"`);
+  return value as AnyNodeBackend;
+}
+
+/** The options every command that runs tfjs takes: --backend and --allow-software-gpu. */
+export const BACKEND_OPTIONS = {
+  backend: COMMON_OPTIONS.backend,
+  'allow-software-gpu': COMMON_OPTIONS['allow-software-gpu'],
+} as const satisfies Options;
+
+/** A backend as asked for on the command line. */
+export interface BackendChoice {
+  name: AnyNodeBackend;
+  /** --allow-software-gpu: WebGPU may run on a software device when there is no GPU. */
+  allowSoftwareGpu?: boolean;
+}
+
+export function backendChoice(values: { backend?: string; 'allow-software-gpu'?: boolean }): BackendChoice {
+  const name = backendOption(values.backend);
+  const allowSoftwareGpu = values['allow-software-gpu'];
+  if (allowSoftwareGpu && name !== 'webgpu') throw new UsageError('--allow-software-gpu applies to --backend webgpu');
+  return allowSoftwareGpu === undefined ? { name } : { name, allowSoftwareGpu };
 }
 
 export function choiceOption<T extends string>(value: unknown, name: string, choices: readonly T[], fallback: T): T {

@@ -72,7 +72,8 @@ export function mainUsage(): string {
   return `Usage: metamer <command> [options]
 
 Model metamers (Feather et al. 2023) from the command line, on TensorFlow.js
-(wasm backend by default; --backend cpu for the pure-JS one).
+(wasm backend by default; --backend cpu for the pure-JS one; --backend webgpu for
+the GPU, through Vulkan: add --allow-software-gpu to accept a software device).
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}

@@ -1,7 +1,7 @@
 /** `metamer activations`: one stage's activations of a model for one input, as .npy. */
 import { writeFile } from 'node:fs/promises';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -14,7 +14,7 @@ export const activationsCommand: Command = {
   name: 'activations',
   summary: "one stage's activations of a model (built-in or model file) for one input, as .npy",
   usage: `Usage: metamer activations --model ID|PATH --stage NAME --input FILE --out A.npy
-                          [--input-spec FILE] [--backend wasm|cpu] [--models-dir DIR]
+                          [--input-spec FILE] [--backend wasm|cpu|webgpu [--allow-software-gpu]] [--models-dir DIR]
 
 Runs the model once and writes the activations of --stage as float32 .npy, with the batch
 dimension ([1, ...stage shape], in the model's own layout: NCHW for ONNX image models).
@@ -40,7 +40,7 @@ input spec of a model file.`,
     const stage = requireString(values.stage, 'stage');
     const input = requireString(values.input, 'input');
     const out = requireString(values.out, 'out');
-    const tf = await cliBackend(backendOption(values.backend));
+    const tf = await cliBackend(backendChoice(values), io);
     const { model } = await resolveModel(modelArg, {
       modelsDir: values['models-dir'],
       inputSpecFile: values['input-spec'],

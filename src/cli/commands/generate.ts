@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
@@ -176,7 +176,7 @@ export const generateCommand: Command = {
                        [--preset quick|paper] [--steps N] [--passes P] [--seed S]
                        [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
                        [--tv X] [--alpha-norm X] [--alpha X]
-                       [--measure all|stage] [--null FILE] [--backend wasm|cpu]
+                       [--measure all|stage] [--null FILE] [--backend wasm|cpu|webgpu [--allow-software-gpu]]
                        [--models-dir DIR] [--input-spec FILE] [--stages a,b,...]
 
 Optimises noise until its activations at --stage match those of the reference --input
@@ -218,9 +218,9 @@ FILE overrides the guessed input spec (JSON: InputSpec fields, "layout", "channe
     const settings = cliRunSettings(values);
     const config = runConfigFor(stage, settings);
     const measure = choiceOption(values.measure, 'measure', ['all', 'stage'] as const, 'all');
-    const backend = backendOption(values.backend);
+    const backend = backendChoice(values);
 
-    const tf = await cliBackend(backend);
+    const tf = await cliBackend(backend, io);
     if (values.stages !== undefined && !isModelPath(id)) throw new UsageError('--stages applies to a model file (--model path/to/model.onnx); a built-in model measures all its stages');
     const loaded = await resolveModel(id, {
       modelsDir: values['models-dir'],

@@ -1,5 +1,5 @@
 /** `metamer metrics A.npy B.npy`: the paper's match metrics between two activation arrays. */
-import { COMMON_OPTIONS, backendOption, parse } from '../args.ts';
+import { BACKEND_OPTIONS, COMMON_OPTIONS, backendChoice, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import type { Command } from './command.ts';
@@ -43,7 +43,7 @@ export async function fileMetrics(pathA: string, pathB: string): Promise<FileMet
 export const metricsCommand: Command = {
   name: 'metrics',
   summary: 'match metrics between two .npy arrays (A = reference)',
-  usage: `Usage: metamer metrics A.npy B.npy [--backend wasm|cpu]
+  usage: `Usage: metamer metrics A.npy B.npy [--backend wasm|cpu|webgpu [--allow-software-gpu]]
 
 Prints JSON {"spearman", "pearson", "r2", "snr_db"} comparing B with the reference A
 (same shape, any numeric dtype). snr_db is the paper's 10 log10(sum a^2 / sum (a-b)^2);
@@ -51,13 +51,13 @@ an exact match prints "Infinity". Both all zero: every metric is 0; a constant a
 has correlation 0. Computed in float64 on the CPU (agrees with scipy to 1e-9), whatever
 --backend says; arrays holding NaN or Infinity are refused.`,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(argv, { help: COMMON_OPTIONS.help, backend: COMMON_OPTIONS.backend }, true);
+    const { values, positionals } = parse(argv, { help: COMMON_OPTIONS.help, ...BACKEND_OPTIONS }, true);
     if (values.help) {
       io.out(`${this.usage}\n`);
       return 0;
     }
     if (positionals.length !== 2) throw new UsageError(`metrics needs two .npy files, got ${positionals.length} argument(s)`);
-    backendOption(values.backend); // accepted for symmetry with the other commands; metrics run in float64 on the CPU
+    backendChoice(values); // accepted for symmetry with the other commands; metrics run in float64 on the CPU
     const result = await fileMetrics(positionals[0], positionals[1]);
     io.out(`${JSON.stringify(result, null, 2)}\n`);
     return 0;

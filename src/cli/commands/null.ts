@@ -1,7 +1,7 @@
 /** `metamer null`: builds a model's null distribution from random natural stimuli. */
 import { readFile, writeFile } from 'node:fs/promises';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, intOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, intOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { bar, progressReporter, type CliIo } from '../io.ts';
@@ -33,7 +33,7 @@ export const nullCommand: Command = {
   name: 'null',
   summary: "build a model's null distribution (metrics between random natural stimuli)",
   usage: `Usage: metamer null --model ID|PATH --pairs N --out FILE [--seed S] [--pool P]
-                   [--stages a,b,...] [--backend wasm|cpu] [--models-dir DIR]
+                   [--stages a,b,...] [--backend wasm|cpu|webgpu [--allow-software-gpu]] [--models-dir DIR]
                    [--input-spec FILE] [--shard i/n]
        metamer null merge --out FILE SHARD_FILE...
 
@@ -86,7 +86,7 @@ files into the same null distribution one unsharded build gives.`,
         throw new UsageError((e as Error).message);
       }
     }
-    const tf = await cliBackend(backendOption(values.backend));
+    const tf = await cliBackend(backendChoice(values), io);
 
     const source = nodeModelSource(values['models-dir']);
     const requested = stageList(values.stages);

@@ -1,5 +1,5 @@
 /** `metamer stages PATH`: the candidate stages of a model file (ONNX or TF.js), as the importer sees them. */
-import { COMMON_OPTIONS, backendOption, parse } from '../args.ts';
+import { BACKEND_OPTIONS, COMMON_OPTIONS, backendChoice, parse } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -20,7 +20,7 @@ function channelsOf(shape: readonly number[]): number {
 export const stagesCommand: Command = {
   name: 'stages',
   summary: 'candidate stages of a model file (.onnx or TF.js model.json), with the paper names',
-  usage: `Usage: metamer stages PATH [--json] [--input-spec FILE] [--backend wasm|cpu]
+  usage: `Usage: metamer stages PATH [--json] [--input-spec FILE] [--backend wasm|cpu|webgpu [--allow-software-gpu]]
 
 Inspects a model file - a .onnx file, or a TF.js model.json with its weight shards next
 to it - and lists its candidate stages: ReLU outputs, residual merges, pools and the final
@@ -32,7 +32,7 @@ out keep the guess) is checked against the model's input and shown instead.`,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(
       argv,
-      { help: COMMON_OPTIONS.help, backend: COMMON_OPTIONS.backend, json: { type: 'boolean' }, 'input-spec': { type: 'string' } },
+      { help: COMMON_OPTIONS.help, ...BACKEND_OPTIONS, json: { type: 'boolean' }, 'input-spec': { type: 'string' } },
       true,
     );
     if (values.help) {
@@ -40,7 +40,7 @@ out keep the guess) is checked against the model's input and shown instead.`,
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(`stages needs one model file (.onnx or model.json), got ${positionals.length} argument(s)`);
-    await cliBackend(backendOption(values.backend));
+    await cliBackend(backendChoice(values), io);
     const { draft, spec } = await inspectModelPath(positionals[0], values['input-spec']);
     try {
       checkInputFits(draft, spec.inputSpec, spec.layout);
