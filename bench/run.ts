@@ -4,7 +4,9 @@
  * forward+backward time per 2-s clip. Results go to bench/results.json and
  * bench/results.md. A benchmark, not a test: numbers depend on the machine.
  *
- * Options: --steps N (timed steps per case, default 5), --backends wasm,cpu,
+ * Options: --steps N (timed steps per case, default 5), --backends wasm,cpu (add webgpu for
+ * WebGPU in Node through Dawn: the GPU, or with --allow-software-gpu a software device; its
+ * rows name the adapter), --models a,b (default: every built-in model),
  * --cochleagram-backends wasm (backends on which the cochleagram and the audio models are
  * measured: the pure-JS cpu backend needs minutes per cochleagram pass; add cpu to measure it),
  * --browser webgpu|webgl|wasm|none (the cochleagram in headless Chromium; none skips it),
@@ -18,7 +20,8 @@
  */
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
-import { useNodeBackend, type NodeBackend } from '../src/platform/tf-node.ts';
+import { ANY_NODE_BACKENDS, useNodeBackend, type AnyNodeBackend } from '../src/platform/tf-node.ts';
+import { nodeGpuAdapter } from '../src/platform/webgpu-node.ts';
 import { benchModels, type BenchRow } from './bench-models.ts';
 import { benchCochleagram } from './bench-cochleagram.ts';
 import { benchBrowserCochleagram } from './bench-browser.ts';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' },
     backends: { type: 'string', default: 'wasm,cpu' },
+    'allow-software-gpu': { type: 'boolean', default: false },
     'cochleagram-backends': { type: 'string', default: 'wasm' },
     browser: { type: 'string', default: 'webgpu' },
     out: { type: 'string', default: 'bench/results' },
@@ -75,16 +79,24 @@ if (values['vs-torch']) {
 }
 
 const steps = Number(values.steps);
-const backends = values.backends!.split(',').filter((b) => b && b !== 'none') as NodeBackend[];
+const backends = values.backends!.split(',').filter((b) => b && b !== 'none') as AnyNodeBackend[];
+for (const b of backends) if (!ANY_NODE_BACKENDS.includes(b)) throw new Error(`--backends: unknown backend "${b}" (${ANY_NODE_BACKENDS.join(', ')})`);
+const modelIds = values.models!.split(',').filter(Boolean);
+for (const id of modelIds) if (!BUILTIN_MODEL_IDS.includes(id)) throw new Error(`--models: unknown model "${id}" (${BUILTIN_MODEL_IDS.join(', ')})`);
+const adapters: Record<string, string> = {};
 const cochleagramBackends = values['cochleagram-backends']!.split(',');
 const rows: BenchRow[] = [];
 
 for (const backend of backends) {
-  const tf = await useNodeBackend(backend);
-  console.error(`# backend ${tf.getBackend()}`);
-  rows.push(...(await benchModels(backend, steps, cochleagramBackends.includes(backend))));
+  const tf = await useNodeBackend(backend, { allowSoftwareGpu: values['allow-software-gpu'] });
+  // WebGPU rows name the adapter they ran on, like the browser rows.
+  const adapter = backend === 'webgpu' ? await nodeGpuAdapter() : null;
+  const label = adapter ? `node webgpu (${adapter.vendor} / ${adapter.architecture})` : backend;
+  if (adapter) adapters[label] = `${adapter.vendor} ${adapter.architecture} (${adapter.description})${adapter.software ? ', software device' : ''}`;
+  console.error(`# backend ${tf.getBackend()}${adapter ? ` on ${adapters[label]}` : ''}`);
+  rows.push(...(await benchModels(label, steps, cochleagramBackends.includes(backend), modelIds)));
   if (cochleagramBackends.includes(backend)) {
-    rows.push(...(await benchCochleagram(backend, Math.max(2, Math.min(steps, 3)))));
+    rows.push(...(await benchCochleagram(label, Math.max(2, Math.min(steps, 3)))));
   }
 }
 
@@ -94,7 +106,12 @@ if (values.browser !== 'none') rows.push(...(await benchBrowserCochleagram(value
 // Rows of an earlier run for backends this run did not measure (--merge).
 if (values.merge && earlierResults.rows) {
   const measured = new Set(rows.map((r) => r.backend));
-  rows.unshift(...earlierResults.rows.filter((r) => !measured.has(r.backend)));
+  const kept = earlierResults.rows.filter((r) => !measured.has(r.backend));
+  rows.unshift(...kept);
+  for (const [label, adapter] of Object.entries(earlierResults.meta?.webgpuAdapters ?? {})) {
+    if (kept.some((r) => r.backend === label)) adapters[label] = adapter;
+  }
 }
 
-writeResults(values.out!, { ...earlierResults, meta: { ...machineMeta(), stepsPerCase: steps }, rows } as BenchResults);
+const webgpu = Object.keys(adapters).length > 0 ? { webgpuAdapters: adapters } : {};
+writeResults(values.out!, { ...earlierResults, meta: { ...machineMeta(), stepsPerCase: steps, ...webgpu }, rows } as BenchResults);
