@@ -1,0 +1,141 @@
+"""Side by side: the project's WebGPU loop (webgpu.json, from bench.mjs) against PyTorch
+(torch.json, from torch_bench.py), measured in one run on one machine. Writes results-gpu.json
+and results-gpu.md (commit them as bench/results-gpu.{json,md}) with the ratios and the issue's
+goals on a GPU:
+
+  - WebGPU >= 0.5x PyTorch CUDA (same weights, same stage, same loop);
+  - a 24000-step AlexNet-224 metamer under 5 minutes;
+  - the cochleagram's forward+backward under 20 ms;
+  - a paper-budget (24000-step) audio metamer under 10 minutes.
+
+    python3 compare.py webgpu.json torch.json OUT_DIR [machine.txt]
+"""
+import json
+import os
+import sys
+
+PAPER_STEPS = 24000
+
+
+def fmt(v, digits=4):
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    return f"{v:.{digits}g}"
+
+
+def minutes(steps_per_second):
+    return PAPER_STEPS / steps_per_second / 60 if steps_per_second else None
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def main():
+    webgpu_path, torch_path, out_dir = sys.argv[1:4]
+    machine = open(sys.argv[4]).read().strip() if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else ""
+    webgpu = json.load(open(webgpu_path))
+    torch = json.load(open(torch_path)) if os.path.exists(torch_path) else {"rows": [], "missing": True}
+    t_rows = {(r.get("model"), r.get("stage"), r["case"]): r for r in torch["rows"]}
+
+    rows = []
+    for r in webgpu["rows"]:
+        key = (r.get("model"), r.get("stage"), r["case"])
+        t = t_rows.get(key, {})
+        row = {"case": r["case"], "model": r.get("model"), "stage": r.get("stage")}
+        if r["case"] == "optimizer":
+            w, p = r.get("stepsPerSecond"), t.get("stepsPerSecond")
+            row.update({"webgpuStepsPerSecond": w, "pytorchStepsPerSecond": p,
+                        "ratio": w / p if w and p else None, "webgpuWarmupMs": r.get("warmupMs"),
+                        "webgpuPaperBudgetMinutes": minutes(w)})
+        else:
+            w, p = r.get("ms"), t.get("ms")
+            # A ratio of speeds (PyTorch time / WebGPU time): above 1 means WebGPU is faster.
+            row.update({"webgpuMs": w, "pytorchMs": p, "ratio": p / w if w and p else None})
+        errors = [e for e in (r.get("error"), t.get("error")) if e]
+        if errors:
+            row["error"] = "; ".join(errors)
+        rows.append(row)
+
+    def optimizer(model, stage=None):
+        return [r for r in rows if r["case"] == "optimizer" and r["model"] == model and (stage is None or r["stage"] == stage)]
+
+    ratios = [r["ratio"] for r in rows if r.get("ratio") is not None and r["case"] == "optimizer"]
+    alex = optimizer("alexnet-224")
+    coch = [r for r in rows if r["case"] == "cochleagram forward+backward"]
+    audio = [r for r in rows if r["case"] == "optimizer" and r["model"] in ("spectemp", "cochcnn9-words")]
+    goals = [
+        {"goal": "WebGPU >= 0.5x PyTorch CUDA (every case with both sides)",
+         "measured": f"ratios {min(ratios):.3g}..{max(ratios):.3g}" if ratios else "no pairs",
+         "verdict": verdict(min(ratios) >= 0.5 if ratios else None)},
+        {"goal": "24000-step AlexNet-224 metamer < 5 min",
+         "measured": ", ".join(f"{r['stage']}: {fmt(r['webgpuPaperBudgetMinutes'], 3)} min" for r in alex if r.get("webgpuPaperBudgetMinutes")),
+         "verdict": verdict(all(r["webgpuPaperBudgetMinutes"] < 5 for r in alex) if alex and all(r.get("webgpuPaperBudgetMinutes") for r in alex) else None)},
+        {"goal": "cochleagram forward+backward < 20 ms",
+         "measured": ", ".join(f"{fmt(r['webgpuMs'], 3)} ms" for r in coch if r.get("webgpuMs")),
+         "verdict": verdict(coch[0]["webgpuMs"] < 20 if coch and coch[0].get("webgpuMs") else None)},
+        {"goal": "paper-budget (24000-step) audio metamer < 10 min",
+         "measured": ", ".join(f"{r['model']} {r['stage']}: {fmt(r['webgpuPaperBudgetMinutes'], 3)} min" for r in audio if r.get("webgpuPaperBudgetMinutes")),
+         "verdict": verdict(all(r["webgpuPaperBudgetMinutes"] < 10 for r in audio) if audio and all(r.get("webgpuPaperBudgetMinutes") for r in audio) else None)},
+    ]
+
+    a = webgpu["adapter"]
+    meta = {
+        "date": webgpu["date"], "machine": machine,
+        "webgpu": {"adapter": f"{a['vendor']} {a['architecture']} ({a['description']})", "software": a["software"],
+                   "node": webgpu["node"], "tfjs": webgpu["tfjs"], "steps": webgpu["steps"], "warmup": webgpu["warmup"]},
+        "pytorch": {k: torch.get(k) for k in ("torch", "cuda", "device", "gpu", "threads", "steps", "warmup", "small")},
+    }
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results-gpu.json"), "w") as f:
+        json.dump({"meta": meta, "goals": goals, "rows": rows}, f, indent=2)
+
+    p = meta["pytorch"]
+    lines = [
+        "# GPU benchmark: the project's WebGPU loop vs PyTorch",
+        "",
+        f"{meta['date']}. Generated by `bash run.sh` of the GPU pack (`npm run bench:gpu:pack`; see README, \"GPU benchmark\").",
+        "",
+        f"- WebGPU (Node {meta['webgpu']['node']}, tfjs {meta['webgpu']['tfjs']}, Dawn): {meta['webgpu']['adapter']}"
+        + (" - a SOFTWARE device: not a GPU measurement" if a["software"] else ""),
+        f"- PyTorch {p['torch']} on {p['gpu'] or p['device']}" + (f" (CUDA {p['cuda']})" if p.get("cuda") else "")
+        + (f", {p['threads']} CPU threads" if p["device"] == "cpu" else "") + (" - narrow ONNX models (dry run)" if p.get("small") else ""),
+        f"- {meta['webgpu']['steps']} timed steps per case after {meta['webgpu']['warmup']} warm-up steps; the loss is read back every step on both sides.",
+    ]
+    if machine:
+        lines += [f"- Machine: {machine}"]
+    lines += [
+        "",
+        "## Goals",
+        "",
+        "| goal | measured | verdict |",
+        "|---|---|---|",
+        *[f"| {g['goal']} | {g['measured']} | {g['verdict']} |" for g in goals],
+        "",
+        "## Optimizer steps/s (same weights, same stage)",
+        "",
+        "| model | stage | WebGPU steps/s | PyTorch steps/s | ratio | WebGPU 24000 steps (min) | first steps incl. compilation (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["case"] != "optimizer":
+            continue
+        err = f" ({r['error']})" if r.get("error") else ""
+        warm = fmt(r["webgpuWarmupMs"] / 1000, 3) if r.get("webgpuWarmupMs") else ""
+        lines.append(f"| {r['model']} | {r['stage'] or ''}{err} | {fmt(r.get('webgpuStepsPerSecond'))} | {fmt(r.get('pytorchStepsPerSecond')) or 'no PyTorch mirror'} | "
+                     f"{fmt(r.get('ratio'), 3)} | {fmt(r.get('webgpuPaperBudgetMinutes'), 3)} | {warm} |")
+    lines += ["", "## Cochleagram of a 2-s clip (ms per call)", "",
+              "| case | WebGPU ms | PyTorch ms | speed ratio (PyTorch ms / WebGPU ms) |", "|---|---|---|---|"]
+    for r in rows:
+        if r["case"] != "optimizer":
+            lines.append(f"| {r['case']} | {fmt(r.get('webgpuMs'))} | {fmt(r.get('pytorchMs'))} | {fmt(r.get('ratio'), 3)} |")
+    lines.append("")
+    with open(os.path.join(out_dir, "results-gpu.md"), "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
