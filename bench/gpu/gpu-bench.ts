@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/platform/tf-node.ts';
-import { describeAdapter, nodeGpuAdapter } from '../../src/platform/webgpu-node.ts';
+import { describeAdapter, nodeGpuAdapter, takeUncapturedWebGpuErrors } from '../../src/platform/webgpu-node.ts';
 import { BUILTIN_MODEL_IDS, loadBuiltinModel, loadReference } from '../../src/models/registry.ts';
 import { nodeModelSource } from '../../src/models/source-node.ts';
 import { resolveModel } from '../../src/cli/model-arg.ts';
@@ -65,10 +65,18 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** Throws when WebGPU reported an error during the case: its numbers would be meaningless. */
+function checkWebGpuErrors(): void {
+  const errors = takeUncapturedWebGpuErrors();
+  if (errors.length > 0) throw new Error(`WebGPU error: ${errors[0].split('\n')[0]}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`);
+}
+
 async function stageRows(label: string, model: StagedModel, reference: tf.Tensor, stages: string[]): Promise<void> {
   for (const stage of stages) {
     try {
+      takeUncapturedWebGpuErrors();
       const t = await timeSteps(model, reference, stage, steps, warmup);
+      checkWebGpuErrors();
       rows.push({ case: 'optimizer', model: label, stage, stepsPerSecond: t.stepsPerSecond, warmupMs: t.warmupMs });
       log(`  ${label} ${stage}: ${t.stepsPerSecond.toFixed(2)} steps/s (warm-up ${(t.warmupMs / 1000).toFixed(1)} s)`);
     } catch (e) {
@@ -138,7 +146,10 @@ if (values['onnx-dir']) {
 const repeats = Number(values['cochleagram-repeats']);
 if (repeats > 0) {
   try {
-    for (const r of await benchCochleagram('webgpu', repeats)) {
+    takeUncapturedWebGpuErrors();
+    const coch = await benchCochleagram('webgpu', repeats);
+    checkWebGpuErrors();
+    for (const r of coch) {
       rows.push({ case: r.case.includes('backward') ? 'cochleagram forward+backward' : 'cochleagram forward', ms: r.value });
     }
   } catch (e) {

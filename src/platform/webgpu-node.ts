@@ -88,6 +88,15 @@ async function findAdapter(dawn: DawnModule, allowSoftware: boolean): Promise<{ 
 }
 
 let installed: Promise<NodeGpuAdapter> | null = null;
+const uncaptured: string[] = [];
+
+/**
+ * WebGPU errors that no one caught (a rejected shader, an out-of-memory buffer) since the last
+ * call. Such errors do not throw: results computed meanwhile are wrong. Benchmarks check this.
+ */
+export function takeUncapturedWebGpuErrors(): string[] {
+  return uncaptured.splice(0);
+}
 
 async function install(allowSoftware: boolean): Promise<NodeGpuAdapter> {
   const loader = ensureVulkanLoader();
@@ -112,8 +121,12 @@ async function install(allowSoftware: boolean): Promise<NodeGpuAdapter> {
           maxBufferSize: limits.maxBufferSize,
           maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
           maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+          // tfjs's own factory leaves this at WebGPU's default of 8, which some of its shaders
+          // (seen in the cochleagram's backward pass) exceed: Dawn then rejects the pipeline.
+          maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
         },
       });
+      device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
       return new WebGPUBackend(device, adapter.info);
     },
     3,
