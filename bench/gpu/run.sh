@@ -45,6 +45,10 @@ DAWN="$HERE/app/node_modules/webgpu/dist/linux-x64/dawn.node"
 
 # 2. The Vulkan loader: the system's, else the packed Debian libvulkan1. Drivers: the system's
 #    ICDs; the NVIDIA container folder is found by the project itself (src/platform/vulkan-loader.ts).
+# NVIDIA containers keep the driver's libraries (which its Vulkan ICD names) in /usr/local/nvidia/lib64.
+if [ -d /usr/local/nvidia/lib64 ] && [[ ":${LD_LIBRARY_PATH:-}:" != *":/usr/local/nvidia/lib64:"* ]]; then
+  export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64"
+fi
 if ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
   export METAMER_VULKAN_LOADER="${METAMER_VULKAN_LOADER:-$HERE/lib/libvulkan.so.1}"
 fi
