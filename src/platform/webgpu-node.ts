@@ -87,6 +87,27 @@ async function findAdapter(dawn: DawnModule, allowSoftware: boolean): Promise<{ 
   return found as { gpu: GPU; adapter: GPUAdapter };
 }
 
+interface SyncReader {
+  readSync(dataId: object): unknown;
+  tensorMap: { get(dataId: object): { values?: unknown; dtype?: string } | undefined };
+}
+
+/**
+ * tfjs's WebGPU backend reads GPU data synchronously (dataSync) through an OffscreenCanvas,
+ * which Node lacks: instead of "OffscreenCanvas is not defined", say what happened. Data still
+ * held on the CPU reads as before.
+ */
+function explainSynchronousReads(proto: SyncReader): void {
+  if (typeof OffscreenCanvas !== 'undefined' || (proto as { nodeReadSync?: boolean }).nodeReadSync) return;
+  const original = proto.readSync;
+  proto.readSync = function (this: SyncReader, dataId: object) {
+    const data = this.tensorMap.get(dataId);
+    if (data && (data.values != null || data.dtype === 'string' || data.dtype === 'complex64')) return original.call(this, dataId);
+    throw new Error('WebGPU in Node cannot read a tensor synchronously (dataSync), which this command needs: use --backend wasm');
+  };
+  (proto as { nodeReadSync?: boolean }).nodeReadSync = true;
+}
+
 let installed: Promise<NodeGpuAdapter> | null = null;
 const uncaptured: string[] = [];
 
@@ -105,6 +126,7 @@ async function install(allowSoftware: boolean): Promise<NodeGpuAdapter> {
   const { gpu, adapter } = await findAdapter(dawn, allowSoftware);
   installNavigatorGpu(gpu);
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  explainSynchronousReads(WebGPUBackend.prototype as unknown as SyncReader);
   // Our factory, on the adapter checked above (tfjs's own would request an adapter again).
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend(

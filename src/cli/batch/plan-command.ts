@@ -12,7 +12,7 @@ import { budgetNote, stepBudget } from '../../engine/run-recipe.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { BUILTIN_MODEL_IDS, readManifest } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
-import { NODE_BACKENDS } from '../../platform/tf-node.ts';
+import { ANY_NODE_BACKENDS } from '../../platform/tf-node.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { MANIFEST_FILE } from './job-files.ts';
 
@@ -21,7 +21,7 @@ export const PLAN_USAGE = `metamer batch plan --out DIR --models a,b,... [--stag
                    [--seed S] [--preset quick|paper] [--steps N] [--passes P]
                    [--optimizer normalized-gd|adam] [--lr X] [--eta0 X] [--no-fake-relu]
                    [--tv X] [--alpha-norm X] [--alpha X]
-                   [--backend ${NODE_BACKENDS.join('|')}] [--checkpoint-every N] [--shards N]
+                   [--backend ${ANY_NODE_BACKENDS.join('|')}] [--checkpoint-every N] [--shards N]
                    [--models-dir DIR]
   Writes DIR/manifest.json: one job per model x stage x reference x seed (--stages: names
   every model has; default all of each model's stages). References: each model's bundled
@@ -87,6 +87,7 @@ export async function batchPlan(argv: string[], io: CliIo): Promise<number> {
   const checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', defaultCheckpointEvery(total), 0);
   const shards = values.shards === undefined ? null : intOption(values.shards, 'shards', undefined, 1);
   const backend = backendOption(values.backend);
+  if (values['allow-software-gpu']) throw new UsageError('--allow-software-gpu does not apply to a batch: set METAMER_ALLOW_SOFTWARE_GPU=1 in the jobs\' environment to let --backend webgpu use a software device');
   const modelsDir = values['models-dir'] === undefined ? null : resolve(values['models-dir']);
 
   const unknown = modelIds.filter((m) => !BUILTIN_MODEL_IDS.includes(m) && modelsDir === null);

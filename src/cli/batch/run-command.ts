@@ -5,7 +5,7 @@ import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
 import { parseShard, shardFromEnv, shardIndices, type Shard } from '../../batch/shard.ts';
-import { NODE_BACKENDS, type NodeBackend } from '../../platform/tf-node.ts';
+import { ANY_NODE_BACKENDS, type AnyNodeBackend } from '../../platform/tf-node.ts';
 import { jobStatus, readBatchManifest } from './job-files.ts';
 import { ModelCache, modelsDirOf, runJob } from './job-runner.ts';
 
@@ -37,8 +37,8 @@ export async function batchRun(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const backend = manifest.settings.backend as NodeBackend;
-  if (!NODE_BACKENDS.includes(backend)) throw new Error(`${dir}: backend "${backend}" is not available here (${NODE_BACKENDS.join(', ')})`);
+  const backend = manifest.settings.backend as AnyNodeBackend;
+  if (!ANY_NODE_BACKENDS.includes(backend)) throw new Error(`${dir}: backend "${backend}" is not available here (${ANY_NODE_BACKENDS.join(', ')})`);
   const indices = shard ? shardIndices(manifest.jobs.length, shard) : manifest.jobs.map((j) => j.index);
   const mine = indices.map((i) => manifest.jobs[i]);
   const todo = mine.filter((j) => jobStatus(dir, j).state !== 'done');
@@ -46,7 +46,8 @@ export async function batchRun(argv: string[], io: CliIo): Promise<number> {
   io.err(`${where}: ${mine.length} jobs, ${mine.length - todo.length} already done, ${todo.length} to run\n`);
   if (todo.length === 0) return BATCH_EXIT.allDone;
 
-  const tf = await cliBackend(backend);
+  // webgpu: a GPU, or a software device only with METAMER_ALLOW_SOFTWARE_GPU=1 in the jobs' environment.
+  const tf = await cliBackend(backend, io);
   const models = new ModelCache(modelsDirOf(dir, manifest));
   const stopper = new AbortController();
   const onSignal = () => stopper.abort();

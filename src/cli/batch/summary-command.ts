@@ -20,7 +20,7 @@ import { parseNpy } from '../../io/npy.ts';
 import { encodePngBytes } from '../../io/png-node.ts';
 import type { LoadedModel, ModelManifest } from '../../models/manifest.ts';
 import { listBuiltinModels, loadReference } from '../../models/registry.ts';
-import type { NodeBackend } from '../../platform/tf-node.ts';
+import type { AnyNodeBackend } from '../../platform/tf-node.ts';
 import { prepareInput } from '../prepare-input.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { FILES, jobDir, jobStatus, readBatchManifest, readJson } from './job-files.ts';
@@ -74,7 +74,7 @@ export async function batchSummary(argv: string[], io: CliIo): Promise<number> {
   const done = manifest.jobs.filter((j) => jobStatus(dir, j).state === 'done');
   io.err(`${done.length} of ${manifest.jobs.length} jobs done\n`);
 
-  const tf = await cliBackend(manifest.settings.backend as NodeBackend);
+  const tf = await cliBackend(manifest.settings.backend as AnyNodeBackend, io);
   const models = new ModelCache(modelsDirOf(dir, manifest));
   const allManifests = await listBuiltinModels(models.source);
   const batchModels = [...new Set(manifest.jobs.map((j) => j.model))];

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -40,7 +40,7 @@ export const quizSetCommand: Command = {
   name: 'quiz-set',
   summary: 'a recognition quiz for people (quiz.json) from a batch of generate runs of one model',
   usage: `Usage: metamer quiz-set RUN_DIR... --out quiz.json [--id ID] [--title TEXT] [--label CLASS]
-                       [--readers a,b,... | --no-readers] [--backend wasm|cpu] [--models-dir DIR]
+                       [--readers a,b,... | --no-readers] [--backend wasm|cpu|webgpu [--allow-software-gpu]] [--models-dir DIR]
 
 Builds the material of the paper's recognition experiment from "metamer generate" run folders
 (run.json + metamer.npy) of one built-in model with classes: every metamer (any number per
@@ -62,7 +62,7 @@ public/prepared/<id>/quiz.json and open ?quiz=<id>, or open ?quiz= and pick the 
     }
     const out = requireString(values.out, 'out');
     if (positionals.length === 0) throw new UsageError('give at least one run folder (written by "metamer generate --out DIR")');
-    await cliBackend(backendOption(values.backend));
+    await cliBackend(backendChoice(values), io);
     const source = nodeModelSource(values['models-dir']);
 
     const exports: { dir: string; run: RunExport }[] = [];

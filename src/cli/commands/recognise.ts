@@ -1,6 +1,6 @@
 /** `metamer recognise`: each model's top-5 classes for each input file (who else is fooled). */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -24,7 +24,7 @@ export const recogniseCommand: Command = {
   name: 'recognise',
   summary: "each model's top-5 classes and probabilities for each input (who else is fooled by a metamer)",
   usage: `Usage: metamer recognise --models ID|PATH[,ID|PATH...] --input FILE [FILE...] [--json]
-                        [--top 5] [--backend wasm|cpu] [--models-dir DIR]
+                        [--top 5] [--backend wasm|cpu|webgpu [--allow-software-gpu]] [--models-dir DIR]
 
 Classifies every input by every model: PNG/JPEG images and WAV clips are fitted to each
 model's input as "metamer generate" does (so one file can go to models of different input
@@ -49,7 +49,7 @@ Example (does the ResNet recognise AlexNet's metamers?):
     if (inputs.length === 0) throw new UsageError('missing required option --input');
     const top = values.top === undefined ? 5 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be an integer >= 1, got "${values.top}"`);
-    const tf = await cliBackend(backendOption(values.backend));
+    const tf = await cliBackend(backendChoice(values), io);
     const models: ResolvedModel[] = [];
     const disposables: tfTypes.Tensor[] = [];
     try {
