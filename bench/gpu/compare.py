@@ -35,7 +35,7 @@ def verdict(ok):
 
 def main():
     webgpu_path, torch_path, out_dir = sys.argv[1:4]
-    machine = open(sys.argv[4]).read().strip() if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else ""
+    machine = "; ".join(l.strip() for l in open(sys.argv[4]) if l.strip()) if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else ""
     webgpu = json.load(open(webgpu_path))
     torch = json.load(open(torch_path)) if os.path.exists(torch_path) else {"rows": [], "missing": True}
     t_rows = {(r.get("model"), r.get("stage"), r["case"]): r for r in torch["rows"]}
@@ -101,7 +101,7 @@ def main():
         f"- WebGPU (Node {meta['webgpu']['node']}, tfjs {meta['webgpu']['tfjs']}, Dawn): {meta['webgpu']['adapter']}"
         + (" - a SOFTWARE device: not a GPU measurement" if a["software"] else ""),
         f"- PyTorch {p['torch']} on {p['gpu'] or p['device']}" + (f" (CUDA {p['cuda']})" if p.get("cuda") else "")
-        + (f", {p['threads']} CPU threads" if p["device"] == "cpu" else "") + (" - narrow ONNX models (dry run)" if p.get("small") else ""),
+        + (f", {p['threads']} CPU thread(s)" if p["device"] == "cpu" else "") + (" - narrow ONNX models (dry run)" if p.get("small") else ""),
         f"- {meta['webgpu']['steps']} timed steps per case after {meta['webgpu']['warmup']} warm-up steps; the loss is read back every step on both sides.",
     ]
     if machine:
