@@ -66,9 +66,9 @@ describe.skipIf(missing !== null)(`metamer --backend webgpu on the software devi
     const dir = mkdtempSync(join(tmpdir(), 'metamer-npy-'));
     const a = join(dir, 'a.npy');
     writeFileSync(a, writeNpy(new Float32Array([1, 2, 3]), [3]));
-    const loader = cli(['metrics', a, a, '--backend', 'webgpu'], { METAMER_VULKAN_LOADER: '/nonexistent/libvulkan.so.1' });
+    const loader = cli(['stages', join(REPO, 'test', 'fixtures', 'onnx', 'alexnet.onnx'), '--backend', 'webgpu'], { METAMER_VULKAN_LOADER: '/nonexistent/libvulkan.so.1' });
     expect(loader.code).toBe(1);
-    expect(loader.err).toBe('metamer metrics: error: METAMER_VULKAN_LOADER=/nonexistent/libvulkan.so.1: no such file\n');
+    expect(loader.err).toBe('metamer stages: error: METAMER_VULKAN_LOADER=/nonexistent/libvulkan.so.1: no such file\n');
     const usage = cli(['metrics', a, a, '--allow-software-gpu']);
     expect(usage.code).toBe(2);
     expect(usage.err).toBe('metamer metrics: --allow-software-gpu applies to --backend webgpu\n');
