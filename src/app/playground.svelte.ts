@@ -29,6 +29,11 @@ import { quizSetFromGrid, type QuizSet } from '../export/quiz-set.ts';
 import { readersOf } from '../models/recognition/readers.ts';
 import type { Recognition } from '../models/recognition/recognise.ts';
 import { referenceLabelOf } from './recognition/reference-label.ts';
+import type { PreparedSet } from '../export/prepared-run.ts';
+import { preparedFromRuns, type PreparedSource } from '../export/prepared-from-runs.ts';
+import { loadPreparedSet } from './replay/load-prepared.ts';
+import { TimingView } from './run-timing.svelte.ts';
+import type { TimeAlternative } from './run-timing.ts';
 
 export class Playground {
   readonly params: PageParams = parsePageParams(location.search);
@@ -54,6 +59,13 @@ export class Playground {
   /** What opening run files did ("Opened 2 runs."). */
   openedNote = $state<string | null>(null);
   private autostarted = false;
+  /** Bumped whenever a run starts or is opened: the run view scrolls into sight. */
+  reveal = $state(0);
+  /** The prepared set replayed (lecture mode: ?replay=<id> or a file), or null. */
+  replaySet = $state.raw<PreparedSet | null>(null);
+  /** What the run is doing about time, and faster alternatives for a run longer than a lecture. */
+  readonly timing = new TimingView(this.client, () => ({ status: this.status, step: this.run.step, totalSteps: this.run.totalSteps }));
+  private restartPending = false;
 
   get run(): RunHistory {
     return this.session.history;
@@ -88,8 +100,20 @@ export class Playground {
     });
     onDestroy(() => {
       unsubscribe();
+      this.timing.dispose();
       this.session.dispose();
       this.client.dispose();
+    });
+    const replay = new URLSearchParams(location.search).get('replay');
+    if (replay) {
+      loadPreparedSet(replay).then((set) => (this.replaySet = set), (err: unknown) => (this.pageError = err instanceof Error ? err.message : String(err)));
+    }
+    // An alternative taken for a long run: start again once the stop has landed.
+    $effect(() => {
+      if (this.restartPending && (this.status === 'stopped' || this.status === 'done')) {
+        this.restartPending = false;
+        this.start();
+      }
     });
     // Keep the stage valid for the chosen model (URL stage first, else the shallowest).
     $effect(() => {
@@ -131,6 +155,7 @@ export class Playground {
     if (!manifest) return;
     history.replaceState(null, '', this.shareSearch());
     this.pageError = null;
+    this.reveal++;
     const { reference, data, index } = this.savedReference();
     const config = runConfigFor(runStage, this.settings);
     this.session.dispatch({
@@ -178,6 +203,7 @@ export class Playground {
       return;
     }
     this.restoreChoices(r);
+    this.reveal++;
     const manifest = this.client.models.find((m) => m.id === r.modelId) ?? null;
     // The null histograms of its model, when the current run's are that model's.
     const nullStages = this.session.history.modelId === r.modelId ? this.session.history.nullStages : null;
@@ -351,6 +377,84 @@ export class Playground {
     downloadBytes(file.bytes, file.name, file.mime);
   }
 
+  // ---- Prepared runs (lecture mode) -------------------------------------------------------------
+
+  openPrepared(set: PreparedSet): void {
+    this.pageError = null;
+    this.replaySet = set;
+    scrollTo({ top: 0 });
+  }
+
+  closeReplay(): void {
+    this.replaySet = null;
+    history.replaceState(null, '', this.shareSearch());
+  }
+
+  /** The reference of the run on screen, with its label, for a prepared set (null: the page does not have its values). */
+  private preparedReference(): { data: Float32Array; label: string; index: number | null } | null {
+    const ref = this.savedReference().reference;
+    const data = this.session.history.reference?.data ?? (ref.kind === 'user' ? ref.data : null);
+    if (!data) return null;
+    const label = ref.kind === 'user' ? ref.name : this.pickedManifest?.references[ref.index]?.label ?? `reference ${ref.index}`;
+    return { data, label, index: ref.kind === 'bundled' ? ref.index : null };
+  }
+
+  private downloadPrepared(sources: PreparedSource[]): void {
+    const reference = this.preparedReference();
+    if (!this.manifest || !reference) {
+      this.pageError = 'The reference of this run is not loaded: run it (or its batch) again, then export it for a lecture.';
+      return;
+    }
+    try {
+      const set = preparedFromRuns(sources, this.manifest, reference);
+      downloadBytes(new TextEncoder().encode(`${JSON.stringify(set)}\n`), `prepared-${set.id}.json`, 'application/json');
+    } catch (err) {
+      this.pageError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** The run on screen as a prepared set (one file that replays it later or elsewhere, offline). */
+  async exportPrepared(): Promise<void> {
+    const r = await this.currentRun();
+    if (!r) {
+      this.pageError = 'There is no run to export yet.';
+      return;
+    }
+    const h = this.session.history;
+    const readout = h.readout?.reference && h.readout.metamer
+      ? { labels: h.readout.labels, reference: h.readout.reference, metamer: h.readout.metamer } : null;
+    this.downloadPrepared([{ run: r, start: h.start, readout }]);
+  }
+
+  /** Every finished stage of the all-stages batch as one prepared set. */
+  async exportGridPrepared(): Promise<void> {
+    if (!this.grid) return;
+    await this.saved.recorder?.settled();
+    const sources: PreparedSource[] = [];
+    for (const cell of this.grid.cells) {
+      const r = cell.state === 'done' && cell.runId ? await this.saved.get(cell.runId) : undefined;
+      if (r?.snapshot) sources.push({ run: r });
+    }
+    if (!sources.length) {
+      this.pageError = 'Nothing to export yet: no stage of this batch has been saved (is saving disabled?).';
+      return;
+    }
+    this.downloadPrepared(sources);
+  }
+
+  /** A faster alternative for a run longer than a lecture: a new budget (restarts the run), or another backend (reloads). */
+  takeAlternative(a: TimeAlternative): void {
+    if (a.kind === 'backend' && a.backend) {
+      location.assign(toSearch({ ...this.params, ...this.settings, model: this.model, stage: this.stage,
+        backend: a.backend as PageParams['backend'], autostart: true,
+        referenceIndex: this.imageReference.kind === 'bundled' ? this.imageReference.index : 0 }));
+      return;
+    }
+    this.settings = a.kind === 'quick' ? { ...this.settings, preset: 'quick', steps: undefined, passes: undefined } : { ...this.settings, steps: a.steps };
+    this.restartPending = true;
+    this.stop();
+  }
+
   // ---- Runs made elsewhere (CLI folders, exports) -----------------------------------------------
 
   async openFiles(files: RunFile[]): Promise<void> {
@@ -411,7 +515,12 @@ export class Playground {
   }
 }
 
+/**
+ * The URL's settings. A link that names no step budget (a first visit) gets the quick preset,
+ * so the first run ends with a verdict in well under a minute on wasm; the URL then says so.
+ */
 function pickSettings(p: PageParams): RunSettingsState {
-  const { preset, steps, passes, seed, optimizer, learningRate, eta0, fakeRelu, tv, alphaNorm, alpha, measure } = p;
+  const { steps, passes, seed, optimizer, learningRate, eta0, fakeRelu, tv, alphaNorm, alpha, measure } = p;
+  const preset = p.preset ?? (steps === undefined && passes === undefined ? 'quick' : undefined);
   return { preset, steps, passes, seed, optimizer, learningRate, eta0, fakeRelu, tv, alphaNorm, alpha, measure };
 }

@@ -4,7 +4,7 @@
  * every run setting and the seed are in it.
  *
  * Parameters (all optional; a missing or malformed value means the default):
- *   model=hmax        model id                       backend=webgpu|webgl|wasm|cpu (absent: auto)
+ *   model=hmax        model id (default fmnist-alexnet)  backend=webgpu|webgl|wasm|cpu (absent: auto)
  *   stage=S1          generation stage               ref=2        bundled reference index (0 = first)
  *   preset=quick|paper step budget (quick 4x500, paper 8x3000; steps/passes override it)
  *   steps=2000        total optimizer steps          passes=4     passes the steps are split over
@@ -51,12 +51,18 @@ function flag(value: string | null): boolean | undefined {
 
 const NUMERIC_KEYS = Object.keys(NUMERIC_FIELDS) as NumericSetting[];
 
+/**
+ * The model a first visit opens: small and fast (28x28 input; the quick preset reaches a
+ * passing metamer in well under a minute on wasm), with a class readout that shows the result.
+ */
+export const DEFAULT_MODEL = 'fmnist-alexnet';
+
 export function parsePageParams(search: string): PageParams {
   const q = new URLSearchParams(search);
   const backend = q.get('backend') ?? undefined;
   const preset = q.get('preset');
   const p: PageParams = {
-    model: q.get('model') || 'hmax',
+    model: q.get('model') || DEFAULT_MODEL,
     backend: backend && isBrowserBackend(backend) ? backend : undefined,
     stage: q.get('stage') || undefined,
     referenceIndex: nonNegativeInt(q.get('ref')) ?? 0,

@@ -7,8 +7,9 @@ import { settingsOverrides } from '../../src/engine/run-recipe.ts';
 describe('page URL parameters', () => {
   it('reads the test/sharing parameters', () => {
     const p = parsePageParams('?backend=webgpu&stage=S1&steps=6&seed=1&autostart=1');
-    expect(p).toEqual({ model: 'hmax', backend: 'webgpu', stage: 'S1', steps: 6, passes: undefined, seed: 1,
+    expect(p).toEqual({ model: 'fmnist-alexnet', backend: 'webgpu', stage: 'S1', steps: 6, passes: undefined, seed: 1,
       referenceIndex: 0, autostart: true, measure: 'all' });
+    expect(parsePageParams('?model=hmax').model).toBe('hmax');
     expect(parsePageParams('?measure=stage').measure).toBe('stage');
     expect(parsePageParams('?measure=bogus').measure).toBe('all');
   });

@@ -76,7 +76,7 @@ describe('first page', () => {
    */
   async function runToDone(backend: string, steps: number, during?: (page: Page) => Promise<void>, extra = ''): Promise<void> {
     const started = Date.now();
-    const { page, errors } = await openPage(`?backend=${backend}&stage=S1&steps=${steps}&seed=1&autostart=1${extra}`);
+    const { page, errors } = await openPage(`?model=hmax&backend=${backend}&stage=S1&steps=${steps}&seed=1&autostart=1${extra}`);
     try {
       await waitForStatus(page, ['ready', 'loading', 'running', 'done'], 60_000);
       expect(await text(page, 'backend')).toBe(backend);
@@ -138,7 +138,7 @@ describe('first page', () => {
   });
 
   it('selects WebGPU when asked and offers the built-in model on it', async () => {
-    const { page, errors } = await openPage('?backend=webgpu');
+    const { page, errors } = await openPage('?model=hmax&backend=webgpu');
     await waitForStatus(page, ['ready'], 60_000);
     expect(await text(page, 'backend')).toBe('webgpu');
     // WebGPU was the first choice and worked, so nothing fell back.
@@ -152,7 +152,7 @@ describe('first page', () => {
   });
 
   it('reports the wasm backend when asked for it, and lists the built-in model\'s stages', async () => {
-    const { page, errors } = await openPage('?backend=wasm');
+    const { page, errors } = await openPage('?model=hmax&backend=wasm');
     await waitForStatus(page, ['ready'], 60_000);
     expect(await text(page, 'backend')).toBe('wasm');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="stage-select"] option').length > 0);

@@ -106,4 +106,18 @@ describe.skipIf(noChromium)('RunList in Chromium', () => {
     expect(await calls(p)).toEqual([['open', 'a'], ['delete', 'a']]);
     await p.close();
   });
+
+  it('lists an all-stages batch as one entry that opens to its stages, and deletes it whole', async () => {
+    const batch = ['S1', 'C1', 'S2'].map((stage, i) => summary(`g-${stage}`, { stage, group: 'g', createdAt: 1_700_000_000_000 + i, pass: i < 2 }));
+    const p = await page([summary('solo'), ...batch]);
+    expect(await p.locator('[data-testid="run-list"] > li').count()).toBe(2);
+    expect(await p.locator('[data-testid="batch-verdicts"]').textContent()).toBe('2/3 pass');
+    await p.click('[data-testid="run-batch"] summary');
+    await p.click('[data-run-id="g-C1"] [data-testid="open-run"]');
+    await p.click('[data-testid="delete-batch"]');
+    expect(await p.locator('[data-testid="delete-batch"]').textContent()).toBe('Confirm delete');
+    await p.click('[data-testid="delete-batch"]');
+    expect(await calls(p)).toEqual([['open', 'g-C1'], ['delete', 'g-S1'], ['delete', 'g-C1'], ['delete', 'g-S2']]);
+    await p.close();
+  });
 });

@@ -51,6 +51,14 @@ describe('NullHistogram', () => {
     expect(attr(svg, 'aria-label')).toContain('S1 Pearson r');
   });
 
+  it('keeps the marker neutral (no red or green) at a stage that is not under test', async () => {
+    const html = await svelte.render('/src/app/NullHistogram.svelte',
+      { metric: 'pearson', summary: summary([0, 0.5, 1], [1, 3]), value: 0.75, underTest: false });
+    const marker = tagsWith(html, 'data-testid', 'value-marker')[0];
+    expect(marker).toMatch(/class="[^"]*\bneutral\b/);
+    expect(marker).not.toMatch(/class="[^"]*\b(fail|pass)\b/);
+  });
+
   it('passes a value above the null maximum, and draws an SNR far past the axis as an arrow at its end', async () => {
     const html = await svelte.render('/src/app/NullHistogram.svelte',
       { metric: 'snrDb', summary: summary([-5, 0, 5], [2, 2]), value: 500 });
