@@ -107,7 +107,8 @@ async function prepareRun(loaded: LoadedModel, plan: PreparedPlan, stage: string
   const total = plan.passes * plan.itersPerPass;
   const config = makeRunConfig(stage, {
     ...plan.overrides, passes: plan.passes, itersPerPass: plan.itersPerPass, seed: 0,
-    metricsEvery: Math.max(1, Math.ceil(total / plan.measurements)),
+    // 0: measured once, at the end (the engine always measures there).
+    metricsEvery: plan.measurements <= 1 ? 0 : Math.ceil(total / plan.measurements),
     snapshotEvery: Math.max(1, Math.ceil(total / (plan.frames * 6))),
   });
   const records: StepRecord[] = [];
@@ -119,6 +120,7 @@ async function prepareRun(loaded: LoadedModel, plan: PreparedPlan, stage: string
   try {
     const outcome = await run.run({
       yieldEvery: 0,
+      measureStages: plan.measureGenerationStageOnly ? [stage] : undefined,
       progressEvery: 100,
       onEvent: (e) => {
         if (e.type === 'progress') records.push(...e.records);
