@@ -38,6 +38,11 @@ export const PLANS: PreparedPlan[] = [
     model: 'fmnist-alexnet-robust', references: [7, 0], passes: 4, itersPerPass: 500, label: 'quick', frames: 8, measurements: 20,
     note: 'quick preset (4 x 500 = 2,000 steps)',
   },
+  // The family of issue 15 (other seeds, another architecture): one reference each, a shorter quick budget.
+  ...['fmnist-alexnet-seed1', 'fmnist-alexnet-seed2', 'fmnist-alexnet-robust-seed1', 'fmnist-resnet'].map((model): PreparedPlan => ({
+    model, references: [7], passes: 4, itersPerPass: 250, label: 'short', frames: 6, measurements: 5,
+    note: 'short budget (4 x 250 = 1,000 steps): one of the family of Fashion-MNIST models, built alongside the others on a shared CPU',
+  })),
   {
     model: 'hmax', references: [2], passes: 4, itersPerPass: 5, label: 'short', frames: 4, measurements: 1, jpegQuality: 85,
     overrides: { eta0: 2000, useLossSchedule: false },
