@@ -7,7 +7,7 @@ import { metamerFile, runJsonFile } from '../../src/export/metamer-file.ts';
 import { groupRunFiles, runsFromFiles, type RunFile } from '../../src/export/open-run.ts';
 import { unzip } from '../../src/export/unzip.ts';
 import { zip } from '../../src/export/zip.ts';
-import { writeRunFolder } from '../../src/cli/commands/generate.ts';
+import { writeRunFolder } from '../../src/cli/run-folder.ts';
 import type { ModelManifest } from '../../src/models/manifest.ts';
 import type { SavedRun } from '../../src/export/saved-run.ts';
 import { diskManifest, sampleRun } from '../store/sample-run.ts';

@@ -24,7 +24,7 @@ import type { LoadedModel, ModelSource } from '../../models/manifest.ts';
 import { loadBuiltinModel, loadReference } from '../../models/registry.ts';
 import { nodeModelSource } from '../../models/source-node.ts';
 import { prepareInput } from '../prepare-input.ts';
-import { writeRunFolder } from '../commands/generate.ts';
+import { writeRunFolder } from '../run-folder.ts';
 import { jsonText, writeFileAtomic } from './atomic.ts';
 import { checkpointJson, parseCheckpoint } from './checkpoint.ts';
 import { FILES, jobDir, readJson } from './job-files.ts';

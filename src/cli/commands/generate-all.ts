@@ -13,7 +13,7 @@ import type { RunConfig, StepRecord } from '../../engine/types.ts';
 import type { MetricsEntry } from '../../export/saved-run.ts';
 import { bar, progressReporter, type CliIo } from '../io.ts';
 import type { ResolvedModel } from '../model-arg.ts';
-import { runRecord, writeRunFolder } from './generate.ts';
+import { runRecord, writeRunFolder } from '../run-folder.ts';
 
 /** The --stage value that generates every stage. */
 export const ALL_STAGES = 'all';
