@@ -14,6 +14,7 @@ import { OnnxImportError } from './onnx-errors.ts';
 import type { OnnxGraph, OnnxNode, OnnxShapes } from './onnx-ir.ts';
 import { fastGradients } from '../../engine/fast-gradients.ts';
 import { LayoutValues } from './onnx-layout.ts';
+import { foldBatchNorms } from './onnx-bn-fold.ts';
 import { ELEMENTWISE_OPS, NHWC_OPS, assertSupportedOps, opImplOf } from './onnx-ops.ts';
 import type { OpArgs } from './onnx-op-args.ts';
 import { OnnxWeights } from './onnx-weights.ts';
@@ -177,8 +178,12 @@ function evaluate(
   values.set(input, feeds[input]);
   onValue?.(input, feeds[input]);
   const layout = fastGradients();
-  graph.nodes.forEach((node, i) => {
-    if (!needed.has(i) || node.opType === 'Constant') return;
+  // Conv -> BatchNormalization pairs whose conv output nobody else reads run as one conv.
+  const folds = layout ? foldBatchNorms(graph, needed, new Set(wanted), weights) : new Map<number, OnnxNode | null>();
+  graph.nodes.forEach((original, i) => {
+    if (!needed.has(i) || original.opType === 'Constant') return;
+    const node = folds.has(i) ? folds.get(i) : original;
+    if (!node) return; // a batch norm folded into its conv
     if (isStatic(node, weights)) {
       if (node.outputs.every((o) => !o || weights.staticValue(o))) return; // folded on an earlier pass
       const outs = tf.tidy(() => runNode(graph, node, values, weights, false));
