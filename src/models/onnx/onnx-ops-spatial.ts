@@ -10,6 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureWasmDepthwiseBackprop } from '../graph/wasm-depthwise-backprop.ts';
+import { fastGradients } from '../../engine/fast-gradients.ts';
+import { maxPoolInputGrad } from './wasm-max-pool-grad.ts';
 import { conv2dInputGradFast, flippedFilter, phaseFilter } from './wasm-conv-input-grad.ts';
 import type { OnnxNode } from './onnx-ir.ts';
 import { attrInt, attrInts, attrString, opError, required, type OpArgs, type OpImpl } from './onnx-op-args.ts';
@@ -275,7 +277,7 @@ function poolWindow(a: OpArgs, x: Shaped): { win: Window2D; extra: Pair } {
  * this importer's finite-difference tests). Adding a constant moves no argmax, so the shifted
  * input gives the true gradient.
  */
-function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: tf.backend_util.ExplicitPadding): tf.Tensor4D {
+function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: [[number, number], [number, number], [number, number], [number, number]]): tf.Tensor4D {
   if (tf.getBackend() !== 'wasm') return tf.maxPool(x, k, s, pad);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xin = args[0] as tf.Tensor4D;
@@ -283,6 +285,7 @@ function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: tf.backend_util.Explic
     return {
       value: tf.maxPool(xin, k, s, pad),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (fastGradients()) return maxPoolInputGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D, k, s, pad[1][0], pad[2][0]);
         const shifted = tf.add(tf.sub(saved[0], tf.min(saved[0])), 1) as tf.Tensor4D;
         const output = tf.maxPool(shifted, k, s, pad);
         return tf.engine().runKernel('MaxPoolGrad', { dy, input: shifted, output }, { filterSize: k, strides: s, pad }) as tf.Tensor;
