@@ -16,7 +16,7 @@ import type { ClassReadout, ForwardOptions, InputSpec, LossSchedule, StagedModel
 export function normalizeInput(x: tf.Tensor, spec: InputSpec): tf.Tensor {
   const n = spec.normalization;
   if (!n) return x;
-  if (fastGradients()) {
+  if (fastGradients() && tf.getBackend() === 'wasm') {
     const { mean, std } = fullSizeStatistics(n, x.shape);
     return tf.tidy(() => tf.div(tf.sub(x, tf.tensor(mean, x.shape)), tf.tensor(std, x.shape)));
   }
@@ -25,7 +25,8 @@ export function normalizeInput(x: tf.Tensor, spec: InputSpec): tf.Tensor {
 
 /**
  * The per-channel mean and std repeated to x's full shape, as plain arrays made once per
- * (spec, shape). wasm's broadcasting Sub and Div (and their gradients) are a generic index
+ * (spec, shape), on wasm only (a GPU broadcasts for free, and the upload would cost). wasm's
+ * broadcasting Sub and Div (and their gradients) are a generic index
  * loop, ~5x slower than the same ops on equal shapes; the quotient of each element is the
  * same either way, so results are bit-identical.
  */
