@@ -7,7 +7,6 @@
  * value), so every value a caller asks for is still computed; the folded filter and bias are
  * kept with the other folded constants.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { OnnxGraph, OnnxNode } from './onnx-ir.ts';
 import type { OnnxWeights } from './onnx-weights.ts';
 
@@ -49,18 +48,19 @@ export function foldBatchNorms(
     const w = `${conv.inputs[1]}\u0000bn-folded:${bn.name}`;
     const b = `${w}\u0000bias`;
     if (!weights.staticValue(w)) {
-      const [scale, beta, mean, variance] = stats.map((v) => weights.tensor(v)!);
-      const filter = weights.tensor(conv.inputs[1])!;
-      const bias = conv.inputs[2] ? weights.tensor(conv.inputs[2])! : null;
+      const [scale, beta, mean, variance] = stats.map((v) => weights.staticValue(v)!.data);
+      const filter = weights.staticValue(conv.inputs[1])!;
+      const bias = conv.inputs[2] ? weights.staticValue(conv.inputs[2])!.data : null;
+      const cout = filter.dims[0];
+      if (![scale, beta, mean, variance].every((d) => d.length === cout) || (bias && bias.length !== cout)) return;
       const eps = attrNumber(bn, 'epsilon', 1e-5);
-      const [fw, fb] = tf.tidy(() => {
-        const k = tf.div(scale, tf.sqrt(tf.add(variance, eps)));
-        const kShape = [filter.shape[0], ...Array(filter.rank - 1).fill(1)];
-        const shifted = bias ? tf.sub(bias, mean) : tf.neg(mean);
-        return [tf.mul(filter, tf.reshape(k, kShape)), tf.add(tf.mul(shifted, k), beta)];
-      });
-      weights.addFolded(w, fw);
-      weights.addFolded(b, fb);
+      // On the host, in float64 (rounded once to float32): no read-back, so any backend.
+      const k = Array.from({ length: cout }, (_, o) => scale[o] / Math.sqrt(variance[o] + eps));
+      const per = filter.data.length / cout;
+      const fw = Float32Array.from(filter.data, (v, at) => v * k[Math.floor(at / per)]);
+      const fb = Float32Array.from(k, (ko, o) => ((bias ? bias[o] : 0) - mean[o]) * ko + beta[o]);
+      weights.addFoldedData({ name: w, dims: [...filter.dims], dataType: 'float32', data: fw });
+      weights.addFoldedData({ name: b, dims: [cout], dataType: 'float32', data: fb });
     }
     plan.set(i, { ...conv, name: `${conv.name}\u0000bn-folded:${bn.name}`, inputs: [conv.inputs[0], w, b], outputs: [bn.outputs[0]] });
     plan.set(j, null);
