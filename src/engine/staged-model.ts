@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fakeRelu } from './fake-relu.ts';
+import { fastGradients } from './fast-gradients.ts';
 import { forwardChainEach, type StageChain } from './stage-chain.ts';
 import type { ClassReadout, ForwardOptions, InputSpec, LossSchedule, StagedModel } from './types.ts';
 
@@ -15,7 +16,39 @@ import type { ClassReadout, ForwardOptions, InputSpec, LossSchedule, StagedModel
 export function normalizeInput(x: tf.Tensor, spec: InputSpec): tf.Tensor {
   const n = spec.normalization;
   if (!n) return x;
+  if (fastGradients() && tf.getBackend() === 'wasm') {
+    const { mean, std } = fullSizeStatistics(n, x.shape);
+    return tf.tidy(() => tf.div(tf.sub(x, tf.tensor(mean, x.shape)), tf.tensor(std, x.shape)));
+  }
   return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d(n.mean)), tf.tensor1d(n.std)));
+}
+
+/**
+ * The per-channel mean and std repeated to x's full shape, as plain arrays made once per
+ * (spec, shape), on wasm only (a GPU broadcasts for free, and the upload would cost). wasm's
+ * broadcasting Sub and Div (and their gradients) are a generic index
+ * loop, ~5x slower than the same ops on equal shapes; the quotient of each element is the
+ * same either way, so results are bit-identical.
+ */
+const fullSize = new WeakMap<object, Map<string, { mean: Float32Array; std: Float32Array }>>();
+
+function fullSizeStatistics(n: { mean: number[]; std: number[] }, shape: number[]): { mean: Float32Array; std: Float32Array } {
+  let byShape = fullSize.get(n);
+  if (!byShape) fullSize.set(n, (byShape = new Map()));
+  const key = shape.join('x');
+  let stats = byShape.get(key);
+  if (!stats) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const mean = new Float32Array(size);
+    const std = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      mean[i] = n.mean[i % n.mean.length];
+      std[i] = n.std[i % n.std.length];
+    }
+    stats = { mean, std };
+    byShape.set(key, stats);
+  }
+  return stats;
 }
 
 /** Throws an Error describing the first problem of an InputSpec. */

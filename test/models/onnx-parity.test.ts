@@ -119,6 +119,20 @@ async function checkFixture(f: FixtureEntry): Promise<ParityReport> {
       tf.dispose(Object.values(got));
     }
     expect(worst.rel, `${f.name}: worst value "${worst.value}" relative L2 vs onnxruntime`).toBeLessThan(PARITY_REL_L2);
+    // What users select (the candidate stages and the logits), asked for alone: conv outputs
+    // nobody selects are no longer materialised, so batch norms fold into their convs.
+    const selected = [...new Set([...candidates.map((c) => c.value), logitsValue])];
+    const x2 = tf.tensor(input.data, input.shape);
+    const picked = runOnnxGraph(graph, { [graph.inputs[0].name]: x2 }, selected, { weights });
+    x2.dispose();
+    try {
+      for (const value of selected) {
+        const rel = relativeL2(picked[value].dataSync(), oracle[value].data);
+        expect(rel, `${f.name}: selected value "${value}" alone, relative L2 vs onnxruntime`).toBeLessThan(PARITY_REL_L2);
+      }
+    } finally {
+      tf.dispose(Object.values(picked));
+    }
     return { architecture: detectArchitecture(graph), candidates, compared: wanted.length, worst, oracleVsTorch };
   } finally {
     weights.dispose();

@@ -10,11 +10,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureWasmDepthwiseBackprop } from '../graph/wasm-depthwise-backprop.ts';
+import { fastGradients } from '../../engine/fast-gradients.ts';
+import { maxPoolInputGrad } from './wasm-max-pool-grad.ts';
 import { conv2dInputGradFast, flippedFilter, phaseFilter } from './wasm-conv-input-grad.ts';
 import type { OnnxNode } from './onnx-ir.ts';
 import { attrInt, attrInts, attrString, opError, required, type OpArgs, type OpImpl } from './onnx-op-args.ts';
 
 type Pair = [number, number];
+
+/** What the ops read of their channels-first input: its rank and (NCHW / NCL) shape. */
+interface Shaped {
+  rank: number;
+  shape: number[];
+}
+
+/** The channels-first shape an NHWC tensor stands for (the layout pass keeps 4-D values NHWC). */
+function channelsFirst(xh: tf.Tensor4D): Shaped {
+  const [n, h, w, c] = xh.shape;
+  return { rank: 4, shape: [n, c, h, w] };
+}
 
 /** Kernel, strides, dilations and [top, left, bottom, right] pads of a 2-D (or lifted 1-D) window. */
 interface Window2D {
@@ -26,7 +40,7 @@ interface Window2D {
 }
 
 /** Spatial rank of a channels-first tensor: 1 (NCL) or 2 (NCHW); anything else is refused. */
-function spatialRank(node: OnnxNode, x: tf.Tensor): 1 | 2 {
+function spatialRank(node: OnnxNode, x: Shaped): 1 | 2 {
   if (x.rank === 4) return 2;
   if (x.rank === 3) return 1;
   throw opError(node, `only 1-D and 2-D ${node.opType} is supported (input of rank ${x.rank}, shape [${x.shape}])`);
@@ -128,8 +142,13 @@ function dilateFilter(f: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
 }
 
 const conv: OpImpl = (a) => {
-  const { node } = a;
   const x = required(a, 0);
+  return [fromNHWC(convNHWC(a, x, toNHWC(x)), x.rank)];
+};
+
+/** Conv of the channels-first value `x` given as the NHWC tensor `xh`; the result is NHWC. */
+function convNHWC(a: OpArgs, x: Shaped, xh: tf.Tensor4D): tf.Tensor4D {
+  const { node } = a;
   const w = required(a, 1);
   const spatial = spatialRank(node, x);
   if (w.rank !== x.rank) throw opError(node, `filter of rank ${w.rank} for an input of rank ${x.rank}`);
@@ -141,7 +160,6 @@ const conv: OpImpl = (a) => {
     throw opError(node, `input has ${channels} channels, filter [${w.shape}] with group ${group} expects ${cinPerGroup * group}`);
   }
   const win = windowOf(node, spatial, x.shape.slice(2), kernel);
-  const xh = toNHWC(x);
   const pad = explicitPadding(win.pads);
   let y: tf.Tensor4D;
   // A constant filter lets the input gradient run as a fast forward conv on wasm.
@@ -167,8 +185,8 @@ const conv: OpImpl = (a) => {
   }
   const b = a.inputs[2];
   if (b) y = tf.add(y, b);
-  return [fromNHWC(y, x.rank)];
-};
+  return y;
+}
 
 /**
  * ConvTranspose as the full ('valid') transposed convolution, then cropped by the pads and
@@ -237,7 +255,7 @@ function ceilExtra(size: number, k: number, s: number, padBegin: number, padEnd:
   return Math.max(0, (out - 1) * s + k - (size + padBegin + padEnd));
 }
 
-function poolWindow(a: OpArgs, x: tf.Tensor): { win: Window2D; extra: Pair } {
+function poolWindow(a: OpArgs, x: Shaped): { win: Window2D; extra: Pair } {
   const { node } = a;
   const spatial = spatialRank(node, x);
   const kernel = attrInts(node, 'kernel_shape');
@@ -259,7 +277,7 @@ function poolWindow(a: OpArgs, x: tf.Tensor): { win: Window2D; extra: Pair } {
  * this importer's finite-difference tests). Adding a constant moves no argmax, so the shifted
  * input gives the true gradient.
  */
-function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: tf.backend_util.ExplicitPadding): tf.Tensor4D {
+function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: [[number, number], [number, number], [number, number], [number, number]]): tf.Tensor4D {
   if (tf.getBackend() !== 'wasm') return tf.maxPool(x, k, s, pad);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xin = args[0] as tf.Tensor4D;
@@ -267,6 +285,7 @@ function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: tf.backend_util.Explic
     return {
       value: tf.maxPool(xin, k, s, pad),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (fastGradients()) return maxPoolInputGrad(saved[0] as tf.Tensor4D, dy as tf.Tensor4D, k, s, pad[1][0], pad[2][0]);
         const shifted = tf.add(tf.sub(saved[0], tf.min(saved[0])), 1) as tf.Tensor4D;
         const output = tf.maxPool(shifted, k, s, pad);
         return tf.engine().runKernel('MaxPoolGrad', { dy, input: shifted, output }, { filterSize: k, strides: s, pad }) as tf.Tensor;
@@ -278,13 +297,16 @@ function maxPool2d(x: tf.Tensor4D, k: Pair, s: Pair, pad: tf.backend_util.Explic
 
 const maxPool: OpImpl = (a) => {
   const x = required(a, 0);
+  return [fromNHWC(maxPoolNHWC(a, x, toNHWC(x)), x.rank)];
+};
+
+function maxPoolNHWC(a: OpArgs, x: Shaped, xh: tf.Tensor4D): tf.Tensor4D {
   if (a.node.outputs.length > 1 && a.node.outputs[1] !== '') throw opError(a.node, 'the Indices output is not supported');
   const { win, extra } = poolWindow(a, x);
   const [t, l, b, r] = win.pads;
   // tfjs max pooling skips padded positions, as ONNX does.
-  const y = maxPool2d(toNHWC(x), win.kernel, win.strides, explicitPadding([t, l, b + extra[0], r + extra[1]]));
-  return [fromNHWC(y, x.rank)];
-};
+  return maxPool2d(xh, win.kernel, win.strides, explicitPadding([t, l, b + extra[0], r + extra[1]]));
+}
 
 /**
  * Per output position, (window area) / (positions that count), as [1, oh, ow, 1]: the factor
@@ -318,21 +340,38 @@ function averageFactors(
  */
 const averagePool: OpImpl = (a) => {
   const x = required(a, 0);
+  return [fromNHWC(averagePoolNHWC(a, x, toNHWC(x)), x.rank)];
+};
+
+function averagePoolNHWC(a: OpArgs, x: Shaped, xh: tf.Tensor4D): tf.Tensor4D {
   const { win, extra } = poolWindow(a, x);
   const [t, l, b, r] = win.pads;
   const padded: [number, number, number, number] = [t, l, b + extra[0], r + extra[1]];
-  const xh = toNHWC(x);
-  if (padded.every((p) => p === 0)) return [fromNHWC(tf.avgPool(xh, win.kernel, win.strides, 'valid'), x.rank)];
+  if (padded.every((p) => p === 0)) return tf.avgPool(xh, win.kernel, win.strides, 'valid');
   const y = tf.avgPool(tf.pad(xh, explicitPadding(padded)), win.kernel, win.strides, 'valid');
   const includePad = attrInt(a.node, 'count_include_pad', 0) === 1;
   const size: Pair = [xh.shape[1], xh.shape[2]];
   const factors = a.derived('avg-factors', [], () => averageFactors(size, win, padded, includePad, [y.shape[1], y.shape[2]]));
-  return [fromNHWC(tf.mul(y, factors) as tf.Tensor4D, x.rank)];
-};
+  return tf.mul(y, factors) as tf.Tensor4D;
+}
 
 function spatialAxes(x: tf.Tensor): number[] {
   return Array.from({ length: x.rank - 2 }, (_, i) => i + 2);
 }
+
+/**
+ * The 2-D spatial ops on a value kept channels-last (the runner's layout pass): input 0 is
+ * given as the NHWC tensor `xh`, the result is NHWC; the other inputs are as in ONNX.
+ */
+export type NhwcOpImpl = (a: OpArgs, xh: tf.Tensor4D) => tf.Tensor4D;
+
+export const NHWC_SPATIAL_OPS: Record<string, NhwcOpImpl> = {
+  Conv: (a, xh) => convNHWC(a, channelsFirst(xh), xh),
+  MaxPool: (a, xh) => maxPoolNHWC(a, channelsFirst(xh), xh),
+  AveragePool: (a, xh) => averagePoolNHWC(a, channelsFirst(xh), xh),
+  GlobalAveragePool: (_a, xh) => tf.mean(xh, [1, 2], true) as tf.Tensor4D,
+  GlobalMaxPool: (_a, xh) => tf.max(xh, [1, 2], true) as tf.Tensor4D,
+};
 
 export const SPATIAL_OPS: Record<string, OpImpl> = {
   Conv: conv,

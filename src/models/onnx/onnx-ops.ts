@@ -12,7 +12,7 @@ import type { OnnxGraph, OnnxNode } from './onnx-ir.ts';
 import {
   attrFloat, attrInt, attrInts, normAxis, opError, required, staticInts, staticScalar, type OpArgs, type OpImpl,
 } from './onnx-op-args.ts';
-import { SPATIAL_OPS } from './onnx-ops-spatial.ts';
+import { NHWC_SPATIAL_OPS, SPATIAL_OPS, type NhwcOpImpl } from './onnx-ops-spatial.ts';
 import { SHAPE_OPS } from './onnx-ops-shape.ts';
 
 export type { OpArgs, OpImpl } from './onnx-op-args.ts';
@@ -87,6 +87,19 @@ const batchNormalization: OpImpl = (a) => {
     tf.reshape(tf.sub(bias, tf.mul(mean, tf.div(scale, tf.sqrt(tf.add(variance, eps))))), shape),
   );
   return [tf.add(tf.mul(x, k), c)];
+};
+
+/** BatchNormalization of a 4-D value kept channels-last (the runner's layout pass). */
+const batchNormalizationNHWC: NhwcOpImpl = (a, xh) => {
+  const node = a.node;
+  if (attrInt(node, 'training_mode', 0) === 1) throw opError(node, 'training_mode = 1 is not supported (export the model in eval mode)');
+  for (let i = 1; i <= 4; i++) required(a, i);
+  const eps = attrFloat(node, 'epsilon', 1e-5);
+  const k = a.derived('scale-nhwc', [1, 4], ([scale, variance]) => tf.div(scale, tf.sqrt(tf.add(variance, eps))));
+  const c = a.derived('shift-nhwc', [1, 2, 3, 4], ([scale, bias, mean, variance]) =>
+    tf.sub(bias, tf.mul(mean, tf.div(scale, tf.sqrt(tf.add(variance, eps))))),
+  );
+  return tf.add(tf.mul(xh, k), c) as tf.Tensor4D;
 };
 
 const clip: OpImpl = (a) => {
@@ -164,6 +177,21 @@ export const ONNX_OPS: Record<string, OpImpl> = {
     return wantsMask ? [x, tf.onesLike(x).cast('bool')] : [x];
   },
 };
+
+/** Ops with a channels-last form for 4-D input 0 (see onnx-layout.ts). */
+export const NHWC_OPS: Record<string, NhwcOpImpl> = {
+  ...NHWC_SPATIAL_OPS,
+  BatchNormalization: batchNormalizationNHWC,
+};
+
+/**
+ * Elementwise ops whose result does not depend on the layout when every non-scalar input is
+ * a computed value of one shape in one layout (other inputs: constants of one element).
+ */
+export const ELEMENTWISE_OPS: ReadonlySet<string> = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'Identity', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs',
+  'Reciprocal', 'Erf', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sum', 'Max', 'Min',
+]);
 
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(ONNX_OPS).sort();
 

@@ -12,7 +12,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { OnnxImportError } from './onnx-errors.ts';
 import type { OnnxGraph, OnnxNode, OnnxShapes } from './onnx-ir.ts';
-import { assertSupportedOps, opImplOf } from './onnx-ops.ts';
+import { fastGradients } from '../../engine/fast-gradients.ts';
+import { LayoutValues } from './onnx-layout.ts';
+import { foldBatchNorms } from './onnx-bn-fold.ts';
+import { ELEMENTWISE_OPS, NHWC_OPS, assertSupportedOps, opImplOf } from './onnx-ops.ts';
 import type { OpArgs } from './onnx-op-args.ts';
 import { OnnxWeights } from './onnx-weights.ts';
 
@@ -69,18 +72,15 @@ function isStatic(node: OnnxNode, weights: OnnxWeights): boolean {
   return present.length > 0 && present.every((v) => weights.staticValue(v) !== null);
 }
 
-function runNode(
+function makeArgs(
   graph: OnnxGraph,
   node: OnnxNode,
-  values: Map<string, tf.Tensor>,
+  inputs: (tf.Tensor | null)[],
   weights: OnnxWeights,
   fake: boolean,
-): tf.Tensor[] {
-  const impl = opImplOf(node);
-  if (!impl) throw new OnnxImportError(`unsupported ONNX op "${node.opType}" at node "${node.name}"`);
-  const inputs = node.inputs.map((v) => (v === '' ? null : (values.get(v) ?? weights.tensor(v) ?? null)));
+): OpArgs {
   const allStatic = (idx: number[]) => idx.every((i) => weights.staticValue(node.inputs[i] ?? '') !== null);
-  const args: OpArgs = {
+  return {
     node,
     inputs,
     constant: (i) => (node.inputs[i] ? weights.staticValue(node.inputs[i]) : null),
@@ -91,17 +91,75 @@ function runNode(
     opset: graph.opset,
     fakeRelu: fake,
   };
+}
+
+/** Runs an op, wrapping a plain error into an OnnxImportError that names the node. */
+function guarded<T>(node: OnnxNode, run: () => T): T {
   try {
-    return impl(args);
+    return run();
   } catch (e) {
     if (e instanceof OnnxImportError) throw e;
     throw new OnnxImportError(`${node.opType} node "${node.name}" failed: ${(e as Error).message}`);
   }
 }
 
+function runNode(
+  graph: OnnxGraph,
+  node: OnnxNode,
+  values: LayoutValues,
+  weights: OnnxWeights,
+  fake: boolean,
+): tf.Tensor[] {
+  const impl = opImplOf(node);
+  if (!impl) throw new OnnxImportError(`unsupported ONNX op "${node.opType}" at node "${node.name}"`);
+  const inputs = node.inputs.map((v) => (v === '' ? null : (values.get(v) ?? weights.tensor(v) ?? null)));
+  return guarded(node, () => impl(makeArgs(graph, node, inputs, weights, fake)));
+}
+
 /**
- * Evaluates the nodes `wanted` needs into `values` (name -> tensor). Must run inside a tidy.
- * `onValue` sees every computed (not folded) node output.
+ * The layout pass (fast paths on): runs `node` on channels-last values and records its
+ * outputs NHWC, when it has an NHWC form and its input is 4-D (spatial ops always; batch
+ * norms and elementwise ops when their computed inputs are already NHWC, one shape, and
+ * every other input is a one-element constant). Returns false to leave the node to runNode.
+ */
+function runNodeNHWC(
+  graph: OnnxGraph,
+  node: OnnxNode,
+  values: LayoutValues,
+  weights: OnnxWeights,
+  fake: boolean,
+): boolean {
+  if (node.domain !== '') return false;
+  const nhwcImpl = NHWC_OPS[node.opType];
+  if (nhwcImpl) {
+    const x = node.inputs[0];
+    if (!x || !values.has(x)) return false;
+    if (node.opType === 'BatchNormalization' && !values.isNHWC(x)) return false;
+    if (node.outputs.filter((o) => o !== '').length !== 1) return false;
+    const xh = values.getNHWC(x);
+    if (!xh) return false;
+    const inputs = node.inputs.map((v, i) => (i === 0 ? xh : v === '' ? null : (values.get(v) ?? weights.tensor(v) ?? null)));
+    const y = guarded(node, () => nhwcImpl(makeArgs(graph, node, inputs, weights, fake), xh));
+    values.setNHWC(node.outputs[0], y);
+    return true;
+  }
+  if (!ELEMENTWISE_OPS.has(node.opType) || node.outputs.length !== 1) return false;
+  const computed = node.inputs.filter((v) => v !== '' && values.has(v));
+  if (computed.length === 0 || !computed.every((v) => values.isNHWC(v))) return false;
+  const shape = values.getNHWC(computed[0])!.shape.join(',');
+  if (!computed.every((v) => values.getNHWC(v)!.shape.join(',') === shape)) return false;
+  const scalarsOnly = node.inputs.every((v) => v === '' || values.has(v) || (weights.staticValue(v)?.data.length ?? 0) === 1);
+  if (!scalarsOnly) return false;
+  const impl = opImplOf(node)!;
+  const inputs = node.inputs.map((v) => (v === '' ? null : (values.getNHWC(v) ?? weights.tensor(v) ?? null)));
+  const [y] = guarded(node, () => impl(makeArgs(graph, node, inputs, weights, fake)));
+  values.setNHWC(node.outputs[0], y as tf.Tensor4D);
+  return true;
+}
+
+/**
+ * Evaluates the nodes `wanted` needs into `values`. Must run inside a tidy.
+ * `onValue` sees every computed (not folded) node output, in ONNX's layout.
  */
 function evaluate(
   graph: OnnxGraph,
@@ -110,16 +168,22 @@ function evaluate(
   weights: OnnxWeights,
   fakeRelu: ReadonlySet<string> | undefined,
   onValue?: (name: string, t: tf.Tensor) => void,
-): Map<string, tf.Tensor> {
+): LayoutValues {
   checkFeeds(graph, feeds);
   const needed = neededNodes(graph, wanted);
   assertSupportedOps(graph, graph.nodes.filter((_, i) => needed.has(i)));
   const input = graph.inputs[0].name;
   weights.useInputShape(feeds[input].shape.join('x'));
-  const values = new Map<string, tf.Tensor>([[input, feeds[input]]]);
+  const values = new LayoutValues();
+  values.set(input, feeds[input]);
   onValue?.(input, feeds[input]);
-  graph.nodes.forEach((node, i) => {
-    if (!needed.has(i) || node.opType === 'Constant') return;
+  const layout = fastGradients();
+  // Conv -> BatchNormalization pairs whose conv output nobody else reads run as one conv.
+  const folds = layout ? foldBatchNorms(graph, needed, new Set(wanted), weights) : new Map<number, OnnxNode | null>();
+  graph.nodes.forEach((original, i) => {
+    if (!needed.has(i) || original.opType === 'Constant') return;
+    const node = folds.has(i) ? folds.get(i) : original;
+    if (!node) return; // a batch norm folded into its conv
     if (isStatic(node, weights)) {
       if (node.outputs.every((o) => !o || weights.staticValue(o))) return; // folded on an earlier pass
       const outs = tf.tidy(() => runNode(graph, node, values, weights, false));
@@ -127,6 +191,10 @@ function evaluate(
       return;
     }
     const fake = node.opType === 'Relu' && fakeRelu?.has(node.outputs[0]) === true;
+    if (layout && runNodeNHWC(graph, node, values, weights, fake)) {
+      if (onValue) node.outputs.forEach((o) => o && onValue(o, values.get(o)!));
+      return;
+    }
     const outs = runNode(graph, node, values, weights, fake);
     node.outputs.forEach((o, j) => {
       if (!o) return;

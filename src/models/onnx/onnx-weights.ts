@@ -75,6 +75,13 @@ export class OnnxWeights {
     this.tensors.set(name, tf.keep(t));
   }
 
+  /** Records a value folded on the host (its data already known: no read-back, so any backend). */
+  addFoldedData(c: OnnxConstant): void {
+    this.alive();
+    this.folded.set(c.name, c);
+    this.tensors.set(c.name, tf.keep(constantTensor(c)));
+  }
+
   /** A derived tensor cached under `key`, made by `make` on first use and kept. */
   derived(key: string, make: () => tf.Tensor): tf.Tensor {
     this.alive();
