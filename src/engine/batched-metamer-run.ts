@@ -13,15 +13,13 @@
  * 'error' event and keeps its last finite iterate); the others go on.
  */
 import * as tf from '@tensorflow/tfjs';
-import { iterInPassOf, passOf, stepSizeAt } from './eta-schedule.ts';
-import { relativeL2Loss } from './loss.ts';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, GRAD_NORM_EPSILON, macrotask, scheduleSeed } from './metamer-run.ts';
-import { stageMetrics } from './metrics.ts';
+import { stepSizeAt } from './eta-schedule.ts';
+import { macrotask, scheduleSeed } from './metamer-run.ts';
+import { iterateMetrics, snapshotEvent, stageLoss, stepContext, stepProblem, updateIterate } from './metamer-step.ts';
 import { initialNoise } from './noise.ts';
-import { totalSteps, usesRegularizers, validateRunConfig } from './presets.ts';
+import { totalSteps, validateRunConfig } from './presets.ts';
 import { Rng } from './random.ts';
-import { regularizedLoss } from './regularizers.ts';
-import { normalizeInput, unknownStageError } from './staged-model.ts';
+import { unknownStageError } from './staged-model.ts';
 import type { EngineEvent, LossSchedule, MetricSet, RunConfig, StagedModel, StepContext, StepRecord } from './types.ts';
 
 /** One image of the batch: one stage's run. */
@@ -149,20 +147,12 @@ export class BatchedMetamerRun {
   }
 
   private contextOf(im: Image, step: number): StepContext {
-    const n = im.config.itersPerPass;
-    return { step, pass: passOf(step, n), iterInPass: iterInPassOf(step, n), itersPerPass: n, random: () => im.rng.uniform() };
+    return stepContext(step, im.config.itersPerPass, im.rng);
   }
 
   /** Image b's loss at its stage from its activation there (spec section 2, or the regularised loss). */
   private lossOf(im: Image, x: tf.Tensor, Ap: tf.Tensor, mask: tf.Tensor | null): tf.Scalar {
-    const A = this.refActs[im.stage];
-    if (A.shape.length !== Ap.shape.length || A.shape.some((d, i) => d !== Ap.shape[i])) {
-      throw new Error(`Stage "${im.stage}" changed shape: [${A.shape}] for the reference, [${Ap.shape}] now`);
-    }
-    if (usesRegularizers(im.config)) {
-      return regularizedLoss(A, Ap, normalizeInput(x, this.model.inputSpec), im.config.regularizers, mask);
-    }
-    return relativeL2Loss(A, Ap, mask);
+    return stageLoss(this.model.inputSpec, im.config, im.stage, this.refActs[im.stage], Ap, x, mask);
   }
 
   /**
@@ -197,7 +187,7 @@ export class BatchedMetamerRun {
     const masks = active.map((im) => (im.schedule ? im.schedule.maskFor(this.contextOf(im, step)) : null));
     const base = active[0].config;
     const eta = stepSizeAt(step, base);
-    const [lo, hi] = this.model.inputSpec.range;
+    const range = this.model.inputSpec.range;
     const fakeRelu = base.fakeRelu;
     let losses: tf.Tensor | null = null;
     const out = tf.tidy(() => {
@@ -212,26 +202,8 @@ export class BatchedMetamerRun {
       const rows: tf.Tensor[] = [];
       const next: { x: tf.Tensor; m: tf.Tensor | null; v: tf.Tensor | null }[] = [];
       active.forEach((im, b) => {
-        // The same operations as MetamerRun's step, image by image.
-        const grad = grads[b];
-        const gmax = tf.max(tf.abs(grad));
-        const gscale = tf.where(tf.greater(gmax, 0), gmax, tf.onesLike(gmax));
-        const gnorm = tf.mul(gscale, tf.sqrt(tf.sum(tf.square(tf.div(grad, gscale)))));
-        let xNew: tf.Tensor;
-        let m: tf.Tensor | null = null;
-        let v: tf.Tensor | null = null;
-        if (im.config.optimizer === 'adam') {
-          const t = step + 1;
-          m = tf.add(tf.mul(ADAM_BETA1, im.m!), tf.mul(1 - ADAM_BETA1, grad));
-          v = tf.add(tf.mul(ADAM_BETA2, im.v!), tf.mul(1 - ADAM_BETA2, tf.square(grad)));
-          const mHat = tf.div(m, 1 - ADAM_BETA1 ** t);
-          const vHat = tf.div(v, 1 - ADAM_BETA2 ** t);
-          xNew = tf.sub(im.x, tf.mul(eta, tf.div(mHat, tf.add(tf.sqrt(vHat), ADAM_EPSILON))));
-        } else {
-          xNew = tf.sub(im.x, tf.mul(grad, tf.div(eta, tf.add(gnorm, GRAD_NORM_EPSILON))));
-        }
-        xNew = tf.clipByValue(xNew, lo, hi);
-        const bad = tf.logicalNot(tf.all(tf.isFinite(xNew))).toFloat();
+        // The same update as MetamerRun's step, image by image.
+        const { x: xNew, m, v, gnorm, bad } = updateIterate(im.config, im.x, grads[b], im, step, eta, range);
         rows.push(tf.stack([gnorm, bad]));
         next.push({ x: xNew, m, v });
       });
@@ -261,14 +233,7 @@ export class BatchedMetamerRun {
       const gradNorm = values[B + 2 * b];
       const bad = values[B + 2 * b + 1];
       const n = p.next[b];
-      let problem: string | null = null;
-      if (!Number.isFinite(loss)) {
-        problem = `Loss became ${loss} at step ${p.step}: the model's activations at stage "${im.stage}" or the loss are not finite for the current input`;
-      } else if (!Number.isFinite(gradNorm)) {
-        problem = `Gradient became ${gradNorm} at step ${p.step} (loss ${loss}): the model's backward pass is not finite`;
-      } else if (bad !== 0) {
-        problem = `Input became NaN/Inf at step ${p.step} (loss ${loss}, gradient norm ${gradNorm})`;
-      }
+      const problem = stepProblem(loss, gradNorm, bad, p.step, im.stage);
       if (problem) {
         tf.dispose([n.x, ...(n.m ? [n.m] : []), ...(n.v ? [n.v] : [])]);
         im.failed = problem;
@@ -302,21 +267,11 @@ export class BatchedMetamerRun {
     this.assertUsable();
     const im = this.imageOf(stage);
     const stages = only ? inModelOrder(this.model, only) : this.model.stages.slice();
-    const missing = stages.filter((s) => !this.refActs[s]);
-    if (missing.length > 0) Object.assign(this.refActs, tf.tidy(() => this.model.forward(this.reference, missing)));
-    const acts = tf.tidy(() => this.model.forward(im.x, stages));
-    try {
-      const out: Record<string, MetricSet> = {};
-      for (const s of stages) out[s] = await stageMetrics(this.refActs[s], acts[s]);
-      return out;
-    } finally {
-      for (const t of Object.values(acts)) t.dispose();
-    }
+    return iterateMetrics(this.model, this.reference, this.refActs, im.x, stages);
   }
 
-  private async snapshotEvent(im: Image): Promise<EngineEvent> {
-    const data = (await im.x.data()) as Float32Array;
-    return { type: 'snapshot', step: im.step, shape: this.shape.slice(1), data: new Float32Array(data) };
+  private snapshotEvent(im: Image): Promise<EngineEvent> {
+    return snapshotEvent(im.x, im.step, this.shape);
   }
 
   /**

@@ -17,14 +17,12 @@
  * steps completed so far, i.e. the index of the iterate it describes (a snapshot at step k is x_k).
  */
 import * as tf from '@tensorflow/tfjs';
-import { iterInPassOf, passOf, stepSizeAt } from './eta-schedule.ts';
-import { relativeL2Loss } from './loss.ts';
-import { stageMetrics } from './metrics.ts';
+import { stepSizeAt } from './eta-schedule.ts';
+import { iterateMetrics, snapshotEvent, stageLoss, stepContext, stepProblem, updateIterate } from './metamer-step.ts';
 import { initialNoise } from './noise.ts';
-import { totalSteps, usesRegularizers, validateRunConfig } from './presets.ts';
+import { totalSteps, validateRunConfig } from './presets.ts';
 import { Rng, type RngState } from './random.ts';
-import { regularizedLoss } from './regularizers.ts';
-import { normalizeInput, unknownStageError } from './staged-model.ts';
+import { unknownStageError } from './staged-model.ts';
 import type {
   EngineEvent,
   ForwardOptions,
@@ -36,11 +34,7 @@ import type {
   StepRecord,
 } from './types.ts';
 
-export const ADAM_BETA1 = 0.9;
-export const ADAM_BETA2 = 0.999;
-export const ADAM_EPSILON = 1e-8;
-/** Added to ||g|| in the normalized step (spec section 2). */
-export const GRAD_NORM_EPSILON = 1e-10;
+export { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, GRAD_NORM_EPSILON } from './metamer-step.ts';
 
 /** Everything needed to continue a run bit-exactly. Structured-clone-able (IndexedDB, postMessage). */
 export interface RunState {
@@ -239,13 +233,7 @@ export class MetamerRun {
     const stage = this.config.stage;
     const A = this.refActs[stage];
     const Ap = this.model.forward(x, [stage], fwd)[stage];
-    if (!sameShape(A.shape, Ap.shape)) {
-      throw new Error(`Stage "${stage}" changed shape: [${A.shape}] for the reference, [${Ap.shape}] now`);
-    }
-    if (usesRegularizers(this.config)) {
-      return regularizedLoss(A, Ap, normalizeInput(x, this.model.inputSpec), this.config.regularizers, mask);
-    }
-    return relativeL2Loss(A, Ap, mask);
+    return stageLoss(this.model.inputSpec, this.config, stage, A, Ap, x, mask);
   }
 
   /**
@@ -260,14 +248,7 @@ export class MetamerRun {
   }
 
   private contextAt(step: number): StepContext {
-    const n = this.config.itersPerPass;
-    return {
-      step,
-      pass: passOf(step, n),
-      iterInPass: iterInPassOf(step, n),
-      itersPerPass: n,
-      random: () => this.rng.uniform(),
-    };
+    return stepContext(step, this.config.itersPerPass, this.rng);
   }
 
   /** Computes one step's loss, gradient norm and new state without committing it. */
@@ -279,28 +260,9 @@ export class MetamerRun {
     const eta = stepSizeAt(step, cfg);
     const mask = this.schedule ? this.schedule.maskFor(this.contextAt(step)) : null;
     const fwd: ForwardOptions = cfg.fakeRelu ? { fakeReluStage: cfg.stage } : {};
-    const [lo, hi] = this.model.inputSpec.range;
     const out = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => this.lossOf(x, mask, fwd))(this.x);
-      // ||g||_2, scaled by max|g| so that tiny or huge gradients neither underflow nor overflow.
-      const gmax = tf.max(tf.abs(grad));
-      const gscale = tf.where(tf.greater(gmax, 0), gmax, tf.onesLike(gmax));
-      const gnorm = tf.mul(gscale, tf.sqrt(tf.sum(tf.square(tf.div(grad, gscale)))));
-      let xNew: tf.Tensor;
-      let m: tf.Tensor | null = null;
-      let v: tf.Tensor | null = null;
-      if (cfg.optimizer === 'adam') {
-        const t = step + 1;
-        m = tf.add(tf.mul(ADAM_BETA1, this.m!), tf.mul(1 - ADAM_BETA1, grad));
-        v = tf.add(tf.mul(ADAM_BETA2, this.v!), tf.mul(1 - ADAM_BETA2, tf.square(grad)));
-        const mHat = tf.div(m, 1 - ADAM_BETA1 ** t);
-        const vHat = tf.div(v, 1 - ADAM_BETA2 ** t);
-        xNew = tf.sub(this.x, tf.mul(eta, tf.div(mHat, tf.add(tf.sqrt(vHat), ADAM_EPSILON))));
-      } else {
-        xNew = tf.sub(this.x, tf.mul(grad, tf.div(eta, tf.add(gnorm, GRAD_NORM_EPSILON))));
-      }
-      xNew = tf.clipByValue(xNew, lo, hi);
-      const bad = tf.logicalNot(tf.all(tf.isFinite(xNew))).toFloat();
+      const { x: xNew, m, v, gnorm, bad } = updateIterate(cfg, this.x, grad, { m: this.m, v: this.v }, step, eta, this.model.inputSpec.range);
       const packed = tf.stack([value, gnorm, bad]);
       return m && v ? [packed, xNew, m, v] : [packed, xNew];
     });
@@ -321,16 +283,7 @@ export class MetamerRun {
       this.discard(p);
       throw new Error('This MetamerRun was disposed during a step');
     }
-    let problem: string | null = null;
-    if (!Number.isFinite(loss)) {
-      problem =
-        `Loss became ${loss} at step ${p.step}: the model's activations at stage "${this.config.stage}" ` +
-        'or the loss are not finite for the current input';
-    } else if (!Number.isFinite(gradNorm)) {
-      problem = `Gradient became ${gradNorm} at step ${p.step} (loss ${loss}): the model's backward pass is not finite`;
-    } else if (bad !== 0) {
-      problem = `Input became NaN/Inf at step ${p.step} (loss ${loss}, gradient norm ${gradNorm})`;
-    }
+    const problem = stepProblem(loss, gradNorm, bad, p.step, this.config.stage);
     if (problem) {
       this.discard(p);
       throw new NonFiniteError(problem, p.step);
@@ -374,16 +327,6 @@ export class MetamerRun {
     return this.x.clone();
   }
 
-  /** Reference activations of `stages`, computing the missing ones in one forward pass. */
-  private referenceActivations(stages: readonly string[]): Record<string, tf.Tensor> {
-    const missing = stages.filter((s) => !this.refActs[s]);
-    if (missing.length > 0) {
-      const acts = tf.tidy(() => this.model.forward(this.reference, missing));
-      for (const s of missing) this.refActs[s] = acts[s];
-    }
-    return this.refActs;
-  }
-
   /**
    * Metrics between the current iterate and the reference activations, at every model stage
    * (default) or at the given ones (in model order).
@@ -392,21 +335,7 @@ export class MetamerRun {
     this.assertUsable();
     const stages = only ? this.model.stages.filter((s) => only.includes(s)) : this.model.stages;
     for (const s of only ?? []) if (!this.model.stages.includes(s)) throw unknownStageError(s, this.model.stages);
-    this.referenceActivations(stages);
-    const acts = tf.tidy(() => this.model.forward(this.x, stages));
-    try {
-      const out: Record<string, MetricSet> = {};
-      for (const s of stages) out[s] = await stageMetrics(this.refActs[s], acts[s]);
-      return out;
-    } finally {
-      for (const t of Object.values(acts)) t.dispose();
-    }
-  }
-
-  private async snapshotEvent(): Promise<EngineEvent> {
-    const data = (await this.x.data()) as Float32Array;
-    // A copy: backends may hand out their own storage, and the receiver may transfer the buffer.
-    return { type: 'snapshot', step: this._step, shape: this.shape.slice(1), data: new Float32Array(data) };
+    return iterateMetrics(this.model, this.reference, this.refActs, this.x, stages);
   }
 
   /**
@@ -435,7 +364,7 @@ export class MetamerRun {
     const snapshot = async () => {
       if (lastSnapshot === this._step) return;
       lastSnapshot = this._step;
-      onEvent(await this.snapshotEvent());
+      onEvent(await snapshotEvent(this.x, this._step, this.shape));
     };
     const metrics = async () => {
       onEvent({ type: 'metrics', step: this._step, stages: await this.measure(opts.measureStages) });
