@@ -77,8 +77,6 @@ export interface JobContext {
   signal?: AbortSignal;
   /** Each completed step (progress lines). */
   onStep?: (job: BatchJob, record: StepRecord, total: number) => void;
-  /** Test hook: SIGKILL this process right after the n-th checkpoint write (a pre-emption). */
-  killAfterCheckpoints?: number;
 }
 
 export type JobOutcome = { outcome: 'done'; resumedFrom: number } | { outcome: 'stopped'; step: number } | { outcome: 'failed'; error: string };
@@ -162,7 +160,6 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
       metrics.push({ step: resumedFrom, stages: await run.measure() });
     }
     let errorMessage: string | undefined;
-    let checkpoints = 0;
     const outcome = await run.run({
       signal: ctx.signal,
       progressEvery: 1,
@@ -170,8 +167,6 @@ export async function runJob(ctx: JobContext, job: BatchJob): Promise<JobOutcome
       onCheckpoint: (state) => {
         writeFileAtomic(checkpointPath, JSON.stringify(checkpointJson(job.id, state, records, metrics)));
         heartbeat(state.step);
-        checkpoints++;
-        if (ctx.killAfterCheckpoints !== undefined && checkpoints >= ctx.killAfterCheckpoints) process.kill(process.pid, 'SIGKILL');
       },
       onEvent: (e) => {
         if (e.type === 'progress') {

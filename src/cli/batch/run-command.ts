@@ -53,7 +53,6 @@ export async function batchRun(argv: string[], io: CliIo): Promise<number> {
   const onSignal = () => stopper.abort();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const kill = process.env.METAMER_BATCH_KILL_AFTER_CHECKPOINTS;
   const progress = progressReporter(io);
   let failed = 0;
   let stopped = false;
@@ -72,7 +71,6 @@ export async function batchRun(argv: string[], io: CliIo): Promise<number> {
           models,
           shard,
           signal: stopper.signal,
-          killAfterCheckpoints: kill ? Number(kill) : undefined,
           onStep: (j, rec, total) => progress.update(`[${k + 1}/${todo.length}] ${j.id}: step ${rec.step + 1}/${total} loss ${rec.loss.toExponential(3)}`),
         },
         job,

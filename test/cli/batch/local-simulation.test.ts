@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { BIN, REPO, cliInProcess } from '../run-cli.ts';
-import { batchOutputs, cliAsync } from './helpers.ts';
+import { batchOutputs, cliAsync, killAtCheckpoint } from './helpers.ts';
 import type { BatchManifest } from '../../../src/batch/plan.ts';
 
 const PLAN = ['--models', 'fmnist-alexnet', '--stages', 'relu1,final', '--max-references', '2', '--steps', '100', '--checkpoint-every', '25', '--seed', '11'];
@@ -35,19 +35,20 @@ describe('metamer batch: local simulation of a sharded run', () => {
     const single = await cliInProcess(['batch', 'run', one]);
     expect(single.code, single.err).toBe(0);
 
-    // Shard 1 is killed after its 2nd checkpoint (step 50 of its first job: a pre-emption), where
-    // the run also measures every stage (every 5 steps): the resumed run must measure there too.
+    // Shard 1 is killed (by this test) once its 2nd checkpoint is on disk (step 50 of its first
+    // job: a pre-emption), where the run also measures every stage (every 5 steps): the resumed
+    // run must measure there too.
+    const killedJob = manifest.jobs[1];
+    const killedDir = join(sharded, 'jobs', killedJob.id);
     const [s0, s1, s2] = await Promise.all([
       cliAsync(['batch', 'run', sharded, '--shard', '0/3']),
-      cliAsync(['batch', 'run', sharded, '--shard', '1/3'], { METAMER_BATCH_KILL_AFTER_CHECKPOINTS: '2' }),
+      cliAsync(['batch', 'run', sharded, '--shard', '1/3'], {}, (child) => killAtCheckpoint(child, killedDir, 50)),
       cliAsync(['batch', 'run', sharded], { JOB_COMPLETION_INDEX: '2' }),
     ]);
     expect(s0.code, s0.err).toBe(0);
     expect(s2.code, s2.err).toBe(0);
     expect(s2.err).toMatch(/shard 2\/3 \(Kubernetes completion index 2\)/);
     expect(s1.signal).toBe('SIGKILL');
-    const killedJob = manifest.jobs[1];
-    const killedDir = join(sharded, 'jobs', killedJob.id);
     expect(existsSync(join(killedDir, 'done.json'))).toBe(false);
     expect(JSON.parse(readFileSync(join(killedDir, 'checkpoint.json'), 'utf8')).state.step).toBe(50);
     const status = await cliInProcess(['batch', 'status', sharded]);
