@@ -4,7 +4,7 @@ import { extname, join, relative, resolve } from 'node:path';
 import { COMMON_OPTIONS, backendOption, intOption, parse, requireString } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { cliRunSettings } from '../commands/generate.ts';
+import { RUN_SETTING_OPTIONS, cliRunSettings } from '../run-setting-options.ts';
 import { planBatch, type BatchReference, type PlanModel } from '../../batch/plan.ts';
 import { checkpointEvery as defaultCheckpointEvery } from '../../engine/cadence.ts';
 import { totalSteps } from '../../engine/presets.ts';
@@ -52,17 +52,7 @@ export async function batchPlan(argv: string[], io: CliIo): Promise<number> {
     references: { type: 'string' },
     'max-references': { type: 'string' },
     seeds: { type: 'string' },
-    seed: { type: 'string' },
-    steps: { type: 'string' },
-    passes: { type: 'string' },
-    preset: { type: 'string' },
-    optimizer: { type: 'string' },
-    lr: { type: 'string' },
-    eta0: { type: 'string' },
-    tv: { type: 'string' },
-    'alpha-norm': { type: 'string' },
-    alpha: { type: 'string' },
-    'fake-relu': { type: 'boolean' },
+    ...RUN_SETTING_OPTIONS,
     'checkpoint-every': { type: 'string' },
     shards: { type: 'string' },
   });

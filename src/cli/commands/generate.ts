@@ -2,16 +2,17 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { COMMON_OPTIONS, backendChoice, choiceOption, intOption, numberOption, parse, requireString } from '../args.ts';
+import { COMMON_OPTIONS, backendChoice, choiceOption, parse, requireString } from '../args.ts';
 import { cliBackend } from '../backend.ts';
 import { UsageError } from '../errors.ts';
 import { progressReporter, type CliIo } from '../io.ts';
 import { prepareInput } from '../prepare-input.ts';
+import { RUN_SETTING_OPTIONS, cliRunSettings } from '../run-setting-options.ts';
 import { ensureDir } from '../out-dir.ts';
 import type { Command } from './command.ts';
 import { MetamerRun } from '../../engine/metamer-run.ts';
-import { PRESETS, totalSteps, type PresetName } from '../../engine/presets.ts';
-import { DEFAULT_PRESET, budgetNote, runConfigFor, type RunSettings } from '../../engine/run-recipe.ts';
+import { totalSteps } from '../../engine/presets.ts';
+import { budgetNote, runConfigFor } from '../../engine/run-recipe.ts';
 import type { RunConfig, StagedModel, StepRecord } from '../../engine/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { newRunId, type MetricsEntry, type SavedRun } from '../../export/saved-run.ts';
@@ -33,45 +34,12 @@ const GENERATE_OPTIONS = {
   stage: { type: 'string' },
   input: { type: 'string' },
   out: { type: 'string' },
-  steps: { type: 'string' },
-  passes: { type: 'string' },
-  seed: { type: 'string' },
-  preset: { type: 'string' },
-  optimizer: { type: 'string' },
-  lr: { type: 'string' },
-  eta0: { type: 'string' },
-  tv: { type: 'string' },
-  'alpha-norm': { type: 'string' },
-  alpha: { type: 'string' },
-  'fake-relu': { type: 'boolean' },
+  ...RUN_SETTING_OPTIONS,
   measure: { type: 'string' },
   null: { type: 'string' },
   'input-spec': { type: 'string' },
   stages: { type: 'string' },
 } as const;
-
-type GenerateValues = ReturnType<typeof parse<typeof GENERATE_OPTIONS>>['values'];
-
-/** The run settings of the flags: the same RunSettings the page's URL and panel give. */
-export function cliRunSettings(values: GenerateValues): RunSettings {
-  const settings: RunSettings = {
-    preset: values.preset === undefined ? undefined : choiceOption(values.preset, 'preset', Object.keys(PRESETS) as PresetName[], DEFAULT_PRESET),
-    steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', undefined, 1),
-    passes: values.passes === undefined ? undefined : intOption(values.passes, 'passes', undefined, 1),
-    seed: intOption(values.seed, 'seed', 0),
-    optimizer: choiceOption(values.optimizer, 'optimizer', ['normalized-gd', 'adam'] as const, 'normalized-gd'),
-    learningRate: numberOption(values.lr, 'lr'),
-    eta0: numberOption(values.eta0, 'eta0'),
-    fakeRelu: values['fake-relu'] ?? true,
-    tv: numberOption(values.tv, 'tv'),
-    alphaNorm: numberOption(values['alpha-norm'], 'alpha-norm'),
-    alpha: numberOption(values.alpha, 'alpha'),
-  };
-  if (settings.steps !== undefined && settings.passes !== undefined && settings.passes > settings.steps) {
-    throw new UsageError(`--passes (${settings.passes}) cannot exceed --steps (${settings.steps}): every pass needs at least one step`);
-  }
-  return settings;
-}
 
 /** The complete run config `generate argv` runs (exported so tests compare it with the page's). */
 export function generateRunConfig(argv: string[]): RunConfig {
