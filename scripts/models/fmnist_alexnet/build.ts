@@ -87,6 +87,50 @@ function inputSpec(record: TrainingRecord): InputSpec {
   };
 }
 
+/**
+ * Writes manifest.json of a Fashion-MNIST model (28 x 28 grey input) with its stage shapes, read
+ * from the loaded model, and its null distribution (null.json, or a stale one removed).
+ * The Fashion-MNIST AlexNets and the family models share it.
+ */
+export async function writeManifestShapesAndNull(
+  tf: Awaited<ReturnType<typeof useNodeBackend>>,
+  id: string,
+  dir: string,
+  manifest: ModelManifest,
+  withNull: boolean,
+  pairs: number,
+): Promise<void> {
+  // A first manifest without shapes or null lets the registry load (and verify) the model.
+  const manifestPath = join(dir, 'manifest.json');
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  const source = nodeModelSource();
+  const { model } = await loadBuiltinModel(id, source);
+  const probe = tf.zeros([1, 28, 28, 1]);
+  const acts = model.forward(probe, model.stages);
+  for (const s of manifest.stages) s.shape = acts[s.name].shape.slice(1);
+  tf.dispose([probe, ...Object.values(acts)]);
+
+  const nullPath = join(dir, 'null.json');
+  if (withNull) {
+    const pool = (manifest.params!.naturalArray as { shape: number[] }).shape[0];
+    const stimuli = await naturalStimuli(manifest, source, pool, NULL_SEED);
+    await buildAndWriteNull({
+      model,
+      stimuli,
+      pairs,
+      seed: NULL_SEED,
+      sourceDescription: `distinct pairs of the ${pool} Fashion-MNIST test images in models/${id}/natural.bin`,
+      path: nullPath,
+      summary: `${id}: null distribution, ${pairs} pairs of ${pool} images,`,
+    });
+    manifest.null = 'null.json';
+  } else if (existsSync(nullPath)) {
+    rmSync(nullPath); // stale for new weights
+  }
+  model.dispose();
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+}
+
 /** Writes manifest.json (+ null.json, README.md) of one model from its trained files. */
 async function buildNodeSide(id: FmnistModelId, withNull: boolean, pairs: number): Promise<void> {
   const tf = await useNodeBackend('wasm');
@@ -143,39 +187,11 @@ async function buildNodeSide(id: FmnistModelId, withNull: boolean, pairs: number
       },
     },
   };
-  // A first manifest without shapes or null lets the registry load (and verify) the model.
-  const manifestPath = join(dir, 'manifest.json');
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-  const source = nodeModelSource();
-  const { model } = await loadBuiltinModel(id, source);
-  const probe = tf.zeros([1, 28, 28, 1]);
-  const acts = model.forward(probe, model.stages);
-  for (const s of manifest.stages) s.shape = acts[s.name].shape.slice(1);
-  tf.dispose([probe, ...Object.values(acts)]);
-
-  const nullPath = join(dir, 'null.json');
-  if (withNull) {
-    const pool = (manifest.params!.naturalArray as { shape: number[] }).shape[0];
-    const stimuli = await naturalStimuli(manifest, source, pool, NULL_SEED);
-    await buildAndWriteNull({
-      model,
-      stimuli,
-      pairs,
-      seed: NULL_SEED,
-      sourceDescription: `distinct pairs of the ${pool} Fashion-MNIST test images in models/${id}/natural.bin`,
-      path: nullPath,
-      summary: `${id}: null distribution, ${pairs} pairs of ${pool} images,`,
-    });
-    manifest.null = 'null.json';
-  } else if (existsSync(nullPath)) {
-    rmSync(nullPath); // stale for new weights
-  }
-  model.dispose();
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  await writeManifestShapesAndNull(tf, id, dir, manifest, withNull, pairs);
   const twinRecordPath = join(DEFAULT_MODELS_ROOT, robust ? 'fmnist-alexnet' : 'fmnist-alexnet-robust', 'training.json');
   const twin = existsSync(twinRecordPath) ? (JSON.parse(readFileSync(twinRecordPath, 'utf8')) as TrainingRecord) : undefined;
   writeFileSync(join(dir, 'README.md'), modelCard(manifest, record, twin));
-  console.log(`wrote ${manifestPath} and README.md`);
+  console.log(`wrote ${join(dir, 'manifest.json')} and README.md`);
 }
 
 export async function buildFmnistModel(id: FmnistModelId): Promise<void> {

@@ -14,18 +14,17 @@
  * through the `onnx` builder (the graph's stage values carry the paper's names).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useNodeBackend } from '../../../src/platform/tf-node.ts';
 import type { ModelManifest } from '../../../src/models/manifest.ts';
-import { DEFAULT_MODELS_ROOT, nodeModelSource } from '../../../src/models/source-node.ts';
-import { loadBuiltinModel, naturalStimuli } from '../../../src/models/registry.ts';
+import { DEFAULT_MODELS_ROOT } from '../../../src/models/source-node.ts';
 import type { InputSpec } from '../../../src/engine/types.ts';
 import type { TrainingRecord } from '../fmnist_alexnet/model-card.ts';
-import { accuracyStatement, FMNIST_CLASSES, FMNIST_STAGES, STAGE_DESCRIPTIONS } from '../fmnist_alexnet/build.ts';
+import { accuracyStatement, FMNIST_CLASSES, FMNIST_STAGES, STAGE_DESCRIPTIONS, writeManifestShapesAndNull } from '../fmnist_alexnet/build.ts';
 import { familyCard } from './model-card.ts';
-import { buildAndWriteNull, fileEntry, hasFlag, numberArg } from '../common.ts';
+import { fileEntry, hasFlag, numberArg } from '../common.ts';
 
 export const FAMILY_MODEL_IDS = ['fmnist-alexnet-seed1', 'fmnist-alexnet-seed2', 'fmnist-alexnet-robust-seed1', 'fmnist-resnet'] as const;
 export type FamilyModelId = (typeof FAMILY_MODEL_IDS)[number];
@@ -33,7 +32,6 @@ export type FamilyModelId = (typeof FAMILY_MODEL_IDS)[number];
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TRAIN_SCRIPT = join(HERE, 'train.py');
 const PYTHON = '/usr/bin/python3';
-const NULL_SEED = 5;
 export const RESNET_STAGES = ['conv1_relu1', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'final'];
 const RESNET_DESCRIPTIONS: Record<string, string> = {
   conv1_relu1: 'conv1 (3x3, 16 channels, pad 1) + ReLU; max-pool 2x2 follows (28 -> 14)',
@@ -185,37 +183,9 @@ async function buildNodeSide(id: FamilyModelId, withNull: boolean, pairs: number
   const dir = join(DEFAULT_MODELS_ROOT, id);
   const record = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8')) as TrainingRecord;
   const manifest = familyManifest(id, dir, record);
-  // A first manifest without shapes or null lets the registry load (and verify) the model.
-  const manifestPath = join(dir, 'manifest.json');
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-  const source = nodeModelSource();
-  const { model } = await loadBuiltinModel(id, source);
-  const probe = tf.zeros([1, 28, 28, 1]);
-  const acts = model.forward(probe, model.stages);
-  for (const s of manifest.stages) s.shape = acts[s.name].shape.slice(1);
-  tf.dispose([probe, ...Object.values(acts)]);
-
-  const nullPath = join(dir, 'null.json');
-  if (withNull) {
-    const pool = (manifest.params!.naturalArray as { shape: number[] }).shape[0];
-    const stimuli = await naturalStimuli(manifest, source, pool, NULL_SEED);
-    await buildAndWriteNull({
-      model,
-      stimuli,
-      pairs,
-      seed: NULL_SEED,
-      sourceDescription: `distinct pairs of the ${pool} Fashion-MNIST test images in models/${id}/natural.bin`,
-      path: nullPath,
-      summary: `${id}: null distribution, ${pairs} pairs of ${pool} images,`,
-    });
-    manifest.null = 'null.json';
-  } else if (existsSync(nullPath)) {
-    rmSync(nullPath); // stale for new weights
-  }
-  model.dispose();
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  await writeManifestShapesAndNull(tf, id, dir, manifest, withNull, pairs);
   writeFileSync(join(dir, 'README.md'), familyCard(manifest, record, ENTRIES[id].resnet));
-  console.log(`wrote ${manifestPath} and README.md`);
+  console.log(`wrote ${join(dir, 'manifest.json')} and README.md`);
 }
 
 export async function buildFamilyModel(id: FamilyModelId): Promise<void> {
