@@ -36,6 +36,19 @@ export interface TrainingRecord {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** The model card's "## Accuracy" heading and table (clean, L2 PGD, held-out), shared by the family cards. */
+export function accuracyTable(a: TrainingRecord['accuracy']): string[] {
+  return [
+    '## Accuracy',
+    '| | accuracy |',
+    '|---|---|',
+    `| clean, Fashion-MNIST test set (10,000) | ${pct(a.clean)} |`,
+    `| L2 PGD eps ${a.adversarial.eps}, ${a.adversarial.steps} steps of ${a.adversarial.stepSize}, random start ` +
+      `(${a.adversarial.imagesNote}) | ${pct(a.adversarial.accuracy)} |`,
+    `| clean, committed held-out set (${a.heldout.count} test images, test/fixtures/fmnist) | ${pct(a.heldout.accuracy)} |`,
+  ];
+}
+
 /** `twin`: the other model's training record, for the side-by-side accuracy table (if built). */
 export function modelCard(m: ModelManifest, r: TrainingRecord, twinRecord?: TrainingRecord): string {
   const robust = r.training.attack !== undefined;
@@ -80,13 +93,7 @@ export function modelCard(m: ModelManifest, r: TrainingRecord, twinRecord?: Trai
         'random start; Madry et al. 2018).'
       : '- Standard training on clean images.',
     '',
-    '## Accuracy',
-    '| | accuracy |',
-    '|---|---|',
-    `| clean, Fashion-MNIST test set (10,000) | ${pct(a.clean)} |`,
-    `| L2 PGD eps ${a.adversarial.eps}, ${a.adversarial.steps} steps of ${a.adversarial.stepSize}, random start ` +
-      `(${a.adversarial.imagesNote}) | ${pct(a.adversarial.accuracy)} |`,
-    `| clean, committed held-out set (${a.heldout.count} test images, test/fixtures/fmnist) | ${pct(a.heldout.accuracy)} |`,
+    ...accuracyTable(a),
     '',
     ...(twinRecord
       ? [

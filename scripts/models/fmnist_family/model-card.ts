@@ -4,9 +4,7 @@
  * numbers in it are the measured ones.
  */
 import type { ModelManifest } from '../../../src/models/manifest.ts';
-import type { TrainingRecord } from '../fmnist_alexnet/model-card.ts';
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+import { accuracyTable, type TrainingRecord } from '../fmnist_alexnet/model-card.ts';
 
 export function familyCard(m: ModelManifest, r: TrainingRecord, resnet: boolean): string {
   const a = r.accuracy;
@@ -41,13 +39,7 @@ export function familyCard(m: ModelManifest, r: TrainingRecord, resnet: boolean)
         `examples (eps ${t.attack.eps} in [0, 1] pixel units, ${t.attack.steps} steps of ${t.attack.stepSize.toFixed(3)}, random start).`
       : '- Standard training on clean images.',
     '',
-    '## Accuracy',
-    '| | accuracy |',
-    '|---|---|',
-    `| clean, Fashion-MNIST test set (10,000) | ${pct(a.clean)} |`,
-    `| L2 PGD eps ${a.adversarial.eps}, ${a.adversarial.steps} steps of ${a.adversarial.stepSize}, random start ` +
-      `(${a.adversarial.imagesNote}) | ${pct(a.adversarial.accuracy)} |`,
-    `| clean, committed held-out set (${a.heldout.count} test images, test/fixtures/fmnist) | ${pct(a.heldout.accuracy)} |`,
+    ...accuracyTable(a),
     '',
     '## Files',
     resnet
