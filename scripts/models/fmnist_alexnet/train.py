@@ -105,6 +105,12 @@ def write_model(model, model_id, record, test_images, natural, references):
     os.makedirs(os.path.join(out, "references"), exist_ok=True)
     write_layers_model(model, model_id.replace("-", "_"), os.path.join(out, "model.json"),
                        os.path.join(out, "weights.bin"))
+    write_model_data(out, record, test_images, natural, references)
+
+
+def write_model_data(out, record, test_images, natural, references):
+    """The files beside the weights in models/<id>/ (shared by the family's train.py): the
+    natural images, the reference PNGs and training.json with both listed."""
     test_images[natural].tofile(os.path.join(out, "natural.bin"))
     refs = []
     for label, idx in references:

@@ -32,7 +32,6 @@ from export_onnx import write_onnx  # noqa: E402
 from export_tfjs import write_layers_model  # noqa: E402
 from net import PIXEL_MEAN, PIXEL_STD, FashionAlexNet  # noqa: E402
 from pgd import l2_pgd  # noqa: E402
-from png import write_grey_png  # noqa: E402
 from resnet import FashionResNet  # noqa: E402
 
 # ../fmnist_alexnet/train.py (this file has the same module name): its training loop, accuracy
@@ -62,20 +61,7 @@ def write_files(model, model_id, arch, record, test_images, natural, references)
                            os.path.join(out, "weights.bin"))
     else:
         write_onnx(model, os.path.join(out, "model.onnx"))
-    test_images[natural].tofile(os.path.join(out, "natural.bin"))
-    refs = []
-    for label, idx in references:
-        slug = label.lower().replace("/", "-").replace(" ", "-")
-        path = f"references/{slug}.png"
-        write_grey_png(os.path.join(out, path), test_images[idx])
-        refs.append({"path": path, "label": label, "testIndex": int(idx)})
-    record["references"] = refs
-    record["natural"] = {"path": "natural.bin", "shape": [len(natural), 28, 28],
-                         "testIndices": [int(i) for i in natural]}
-    with open(os.path.join(out, "training.json"), "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    log(f"wrote {out}")
+    recipe.write_model_data(out, record, test_images, natural, references)
 
 
 def write_fixture(model, model_id, xh):
