@@ -24,10 +24,10 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import architectures as A  # noqa: E402
+from seeded_weights import randomize  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OUT_DIR = os.path.join(ROOT, "test", "fixtures", "onnx")
@@ -81,26 +81,6 @@ FIXTURES = [
     ("cochresnet50", lambda: A.ResNet((3, 4, 6, 3), base=8, num_classes=794, in_channels=1), "audio", "resnet",
      "CochResNet50: ResNet-50 bottleneck layout on a [1, 1, 211, 390] cochleagram, base width 8, 794 words"),
 ]
-
-
-def randomize(model, seed):
-    """Seeded random weights with roughly variance-preserving scale (so 50-layer nets neither
-    vanish nor overflow) and non-trivial batch-norm statistics. Fixed filters (Gabor, Hann) stay."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.requires_grad:
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.05)
-            elif isinstance(m, nn.BatchNorm2d):
-                n = m.num_features
-                m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-                m.running_var.copy_(0.5 + torch.rand(n, generator=g))
-                m.weight.copy_(0.5 + 0.5 * torch.rand(n, generator=g))
-                m.bias.copy_(torch.randn(n, generator=g) * 0.1)
-    return model.eval()
 
 
 def image_input(seed=1):
