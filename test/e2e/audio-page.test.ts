@@ -4,28 +4,16 @@
  * cochleagrams are drawn; Export WAV downloads the metamer as a 40000-sample 16-bit WAV; a corrupt upload
  * is reported in the error area and the page keeps working.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { waitForStatus } from './page-status.ts';
-import { download } from './page-helpers.ts';
-import { launchChromium } from './chromium.ts';
+import { SCREENSHOTS, download, useChromium } from './page-helpers.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 
-const SCREENSHOTS = 'test-results/screenshots';
 const STEPS = 2;
 
-let browser: Browser;
+const browser = useChromium();
 const baseUrl = inject('baseUrl');
-
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 /** A hash of a canvas's pixels, to tell two drawings apart. */
 function canvasHash(page: Page, testid: string): Promise<number> {
@@ -52,7 +40,7 @@ function canvasSummary(page: Page, testid: string): Promise<{ width: number; hei
 describe('audio page', () => {
   it('runs spectemp on wasm: waveforms, cochleagrams, players, WAV download, own reference (picker, drop), bad files', async () => {
     const started = Date.now();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+    const page = await browser().newPage({ viewport: { width: 1200, height: 1100 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {

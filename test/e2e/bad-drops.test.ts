@@ -5,26 +5,15 @@
  * reference's panel. Each gets an inline one-line message naming the file, and the page keeps
  * its state (the reference in use, the run status).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
 import { encode as encodePng } from 'fast-png';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium.ts';
+import type { Page } from 'playwright-core';
 import { waitForStatus } from './page-status.ts';
-import { SCREENSHOTS, canvasPixels, dropFiles, openPage, textOf } from './page-helpers.ts';
+import { SCREENSHOTS, canvasPixels, dropFiles, openPage, textOf, useChromium } from './page-helpers.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 
-let browser: Browser;
+const browser = useChromium();
 const baseUrl = inject('baseUrl');
-
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 /** Waits until the element `testid` shows text matching `pattern`; returns that text. */
 async function waitForText(page: Page, testids: string[], pattern: RegExp): Promise<string> {
@@ -37,7 +26,7 @@ async function waitForText(page: Page, testids: string[], pattern: RegExp): Prom
 
 describe('bad files dropped on the page', () => {
   it('image drop zone: a corrupt PNG and a 50000 x 50000 header are refused inline, the reference kept', async () => {
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const { page } = await openPage(context, new URL('?model=fmnist-alexnet&backend=wasm&stage=relu0&steps=2&seed=5&measure=stage&autostart=1', baseUrl).toString());
     try {
       await waitForStatus(page, ['done'], 180_000);
@@ -62,7 +51,7 @@ describe('bad files dropped on the page', () => {
   });
 
   it('audio panel: a truncated WAV and a NaN sample are refused inline, the bundled speech kept', async () => {
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const { page } = await openPage(context, new URL('?model=spectemp&backend=wasm&stage=cochleagram&steps=1&seed=1&measure=stage', baseUrl).toString());
     try {
       await waitForStatus(page, ['ready'], 120_000);

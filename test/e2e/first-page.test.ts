@@ -3,28 +3,16 @@
  * WebGPU backend selection, a short HMAX S1 run to "done", the loss falls, the metamer
  * canvas changes; plus the wasm backend and WebGPU inside a Worker.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, useChromium } from './page-helpers.ts';
 import { waitForStatus } from './page-status.ts';
-import { launchChromium } from './chromium.ts';
 
-const SCREENSHOTS = 'test-results/screenshots';
-
-let browser: Browser;
+const browser = useChromium();
 const baseUrl = inject('baseUrl');
 
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 async function openPage(search: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+  const page = await browser().newPage({ viewport: { width: 1200, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {

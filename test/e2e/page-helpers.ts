@@ -1,8 +1,26 @@
 /** Shared e2e helpers: opening a page that records its errors, reading text and canvases. */
-import { readFileSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from './chromium.ts';
 
 export const SCREENSHOTS = 'test-results/screenshots';
+
+/**
+ * One headless Chromium for a test file: launched (and the screenshot folder made) before its
+ * tests, closed after them. Call at the file's top level; the getter gives the browser in tests.
+ */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
 
 /** A new page whose uncaught errors and console errors are collected in `errors`. */
 export async function openPage(context: BrowserContext, url: string, viewport = { width: 1280, height: 900 }):

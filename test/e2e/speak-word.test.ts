@@ -3,29 +3,18 @@
  * word, which becomes the reference and is run (spectemp on wasm, 1 step at the cochleagram
  * stage). The 18 MB synthesiser must load lazily: not before the first press.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, useChromium } from './page-helpers.ts';
 import { waitForStatus as waitForStatusEvery } from './page-status.ts';
-import { launchChromium } from './chromium.ts';
 
 /** These tests poll the status faster (short, quick transitions). */
 const waitForStatus = (page: Page, wanted: string[], timeoutMs: number) => waitForStatusEvery(page, wanted, timeoutMs, 100);
 
-const SCREENSHOTS = 'test-results/screenshots';
 const PAGE = '?model=spectemp&backend=wasm&stage=cochleagram&steps=1&seed=1&measure=stage';
 
-let browser: Browser;
+const browser = useChromium();
 const baseUrl = inject('baseUrl');
-
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 /** Number of distinct colours on a canvas (a blank one has at most 1). */
 function canvasColours(page: Page, testid: string): Promise<number> {
@@ -40,7 +29,7 @@ function canvasColours(page: Page, testid: string): Promise<number> {
 
 describe('speak a typed word', () => {
   it('speaks "metamer" offline, uses it as the reference and runs', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+    const page = await browser().newPage({ viewport: { width: 1200, height: 1100 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
