@@ -100,6 +100,7 @@ export function quizSetFromPrepared(sets: readonly PreparedSet[], classes?: read
     range,
     ...(sampleRate ? { sampleRate } : {}),
     items,
+    note: PREPARED_QUIZ_NOTE,
     ...(right.size ? { modelRecognition: { [first.model.id]: stages.map((st) => { const t = right.get(st); return t ? t.k / t.n : null; }) } } : {}),
   };
 }
