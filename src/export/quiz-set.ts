@@ -2,7 +2,7 @@
  * A recognition experiment's material (format "metamer-quiz-set/1"): natural references and
  * metamers of every stage of one model, each with its true class, plus the models' recognition
  * per stage (shown next to people's). Built from an all-stages grid in the page, or read from a
- * file (`?quiz=<id>` loads prepared/<id>/quiz.json; a dropped quiz.json works too). Pure.
+ * file (a dropped quiz.json, or prepared/<id>/quiz.json for an id the prepared index does not list; `?quiz=` with prepared set or model ids builds the quiz from the prepared sets, see quiz-from-prepared.ts). Pure.
  */
 import type { Modality } from '../engine/types.ts';
 
@@ -37,6 +37,8 @@ export interface QuizSet {
   items: QuizItem[];
   /** Models' recognition of the set's metamers: reader -> proportion per stage (null: unknown). */
   modelRecognition?: Record<string, (number | null)[]>;
+  /** Shown with the quiz and its results (e.g. which models' recognition is compared). */
+  note?: string;
 }
 
 function bad(where: string, why: string): Error {

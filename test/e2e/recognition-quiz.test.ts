@@ -4,7 +4,8 @@
  * matrix from the other Fashion-MNIST models, and the finished run its own list; then a short recognition quiz is built from the
  * grid, answered (practice, then the block with known answers), and its exported JSON and CSV
  * are checked against the answers given; a second student's file dropped on the results is
- * merged into one class result. A missing ?quiz= set gives one clear line.
+ * merged into one class result. ?quiz= with shipped prepared sets builds the quiz from them (and
+ * the replay view links there); an unknown ?quiz= name gives one clear line.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -178,11 +179,56 @@ describe('recognition by other models and by people', () => {
     }
   });
 
-  it('?quiz= with an unknown prepared set says so in one line', async () => {
+  it('?quiz= with shipped prepared sets: builds the quiz from them and answers the first trial', async () => {
+    const ids = ['fmnist-alexnet-sneaker', 'fmnist-alexnet-trouser'];
+    const { page, errors } = await openPage(context, new URL(`?quiz=${ids.join(',')}&seed=2`, baseUrl).toString());
+    try {
+      await page.waitForSelector('[data-testid="quiz-start"]', { timeout: 30_000 });
+      expect(await page.locator('[data-testid="quiz-note"]').textContent()).toMatch(/generating model's own class readout/);
+      await page.fill('[data-testid="quiz-participant"]', 'carol');
+      await page.click('[data-testid="quiz-start"]');
+      expect(await phase(page)).toBe('practice');
+      expect(await page.locator('[data-testid="quiz-choice"]').count()).toBe(10);
+      const item = (await page.locator('[data-testid="quiz-stimulus"]').getAttribute('data-item'))!;
+      // Items are natural-<set> or metamer-<set>-<stage>: the set's reference class is the right answer.
+      const set = ids.find((id) => item === `natural-${id}` || item.startsWith(`metamer-${id}-`));
+      expect(set).toBeDefined();
+      const right = set === 'fmnist-alexnet-sneaker' ? 'Sneaker' : 'Trouser';
+      // The stimulus is drawn (a decoded PNG from the set).
+      await page.waitForFunction(() => {
+        const img = document.querySelector('[data-testid="quiz-stimulus"] img') as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth === 28;
+      }, null, { timeout: 10_000 });
+      await page.click(`[data-testid="quiz-choice"][data-choice="${right}"]`);
+      await page.waitForSelector('[data-testid="quiz-feedback"]');
+      expect(await page.locator('[data-testid="quiz-feedback"]').getAttribute('class')).toMatch(/\bright\b/);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the replay view links to its model\'s quiz', async () => {
+    const { page } = await openPage(context, new URL('?replay=fmnist-alexnet-trouser', baseUrl).toString());
+    try {
+      const link = page.locator('[data-testid="replay-quiz"]');
+      await link.waitFor({ timeout: 30_000 });
+      expect(await link.getAttribute('href')).toBe('?quiz=fmnist-alexnet');
+      await link.click();
+      await page.waitForSelector('[data-testid="quiz-start"]', { timeout: 30_000 });
+      expect(await page.locator('h1').textContent()).toMatch(/Fashion-MNIST AlexNet-style CNN: \d+ prepared sets/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('?quiz= with an unknown prepared set or model says so in one line', async () => {
     const { page } = await openPage(context, new URL('?quiz=no-such-set', baseUrl).toString());
     try {
       await page.waitForSelector('[data-testid="quiz-error"]', { timeout: 30_000 });
-      expect(await page.locator('[data-testid="quiz-error"]').textContent()).toMatch(/prepared\/no-such-set\/quiz\.json: 404/);
+      const text = (await page.locator('[data-testid="quiz-error"]').textContent()) ?? '';
+      expect(text).toMatch(/^\?quiz=no-such-set: no prepared set or model "no-such-set" in prepared\/index\.json \(models: .*fmnist-alexnet/);
+      expect(text).not.toContain('\n');
     } finally {
       await page.close();
     }
