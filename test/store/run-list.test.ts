@@ -23,7 +23,12 @@ beforeAll(async () => {
   const runtime = pathToFileURL(join(process.cwd(), 'node_modules/svelte/src/internal/server/index.js')).href;
   dir = mkdtempSync(join(tmpdir(), 'run-list-'));
   const file = join(dir, 'RunList.js');
-  writeFileSync(file, js.code.replaceAll("'svelte/internal/server'", `'${runtime}'`));
+  // Its relative imports (e.g. ./run-list-rows.ts) resolve against the component's own folder.
+  const appDir = pathToFileURL(join(process.cwd(), 'src/app/')).href;
+  const code = js.code
+    .replaceAll("'svelte/internal/server'", `'${runtime}'`)
+    .replace(/from '(\.\.?\/[^']+)'/g, (_, rel: string) => `from '${new URL(rel, appDir).href}'`);
+  writeFileSync(file, code);
   RunList = (await import(/* @vite-ignore */ pathToFileURL(file).href)).default;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
