@@ -135,6 +135,7 @@ for (const f of ['torch_bench.py', 'compare.py', 'run.sh']) copyFileSync(join(RE
 chmodSync(join(pack, 'run.sh'), 0o755);
 mkdirSync(join(pack, 'py'));
 copyFileSync(join(REPO, 'scripts/models/onnx_fixtures/architectures.py'), join(pack, 'py/architectures.py'));
+copyFileSync(join(REPO, 'scripts/models/onnx_fixtures/seeded_weights.py'), join(pack, 'py/seeded_weights.py'));
 copyFileSync(join(REPO, 'scripts/cochleagram_reference.py'), join(pack, 'py/cochleagram_reference.py'));
 const commit = (() => {
   try {

@@ -28,37 +28,18 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# In the pack these two modules sit in py/; in the repository, where pack.ts copies them from.
+# In the pack these modules sit in py/; in the repository, where pack.ts copies them from.
 for d in ["py", "../../scripts/models/onnx_fixtures", "../../scripts"]:
     sys.path.insert(0, os.path.join(HERE, d))
 import architectures as A  # noqa: E402  (scripts/models/onnx_fixtures/architectures.py)
 import cochleagram_reference as coch_ref  # noqa: E402  (scripts/cochleagram_reference.py)
+from seeded_weights import randomize  # noqa: E402  (scripts/models/onnx_fixtures/seeded_weights.py)
 
 IMAGENET = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
 IMAGE_SPEC = {
     "modality": "image", "shape": [224, 224, 3], "range": [0, 1], "init": {"mean": 0.5, "std": 0.05},
     "normalization": IMAGENET, "layout": "NCHW", "channelOrder": "RGB",
 }
-
-
-def randomize(model, seed):
-    """Seeded random weights, variance preserving, with non-trivial batch-norm statistics (as the
-    ONNX fixtures' export.py)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.05)
-            elif isinstance(m, torch.nn.BatchNorm2d):
-                n = m.num_features
-                m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-                m.running_var.copy_(0.5 + torch.rand(n, generator=g))
-                m.weight.copy_(0.5 + 0.5 * torch.rand(n, generator=g))
-                m.bias.copy_(torch.randn(n, generator=g) * 0.1)
-    return model.eval()
 
 
 def onnx_models(small):

@@ -1,5 +1,5 @@
 """Seeded random weights for the PyTorch models of the ONNX import fixtures (export.py) and of
-the PyTorch speed comparison (bench/torch/vs_torch.py): both build their models the same way."""
+the PyTorch speed comparisons (bench/torch/vs_torch.py, bench/gpu/torch_bench.py): all build their models the same way."""
 import torch
 import torch.nn as nn
 
